@@ -1,0 +1,84 @@
+# Two commands: `make run` (set up and serve with demo data) and `make test` (the whole suite).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := .tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+# Services the suite runs against (override to point elsewhere).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: help install run migrate data test test-fast services check lint format bench worker beat messages clean
+
+help:
+	@echo "make run      set up (venv, migrations, registry, demo data) and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test     the whole suite against PostgreSQL and Redis on 127.0.0.1"
+	@echo "make bench    benchmarks in bench/, printing their figures"
+	@echo "make lint     ruff check and format check"
+	@echo "make worker   Celery worker (queues default, sync) + beat against CELERY_BROKER_URL"
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+data: migrate
+	$(PY) manage.py load_units --former-districts units/data/former_districts_68.csv
+	$(PY) manage.py load_demo
+
+run: data
+	@echo ""
+	@echo "Serving the portal on http://127.0.0.1:$(PORT)  (staff sign-in: /accounts/login/, admin: /admin/)"
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Start PostgreSQL and Redis if they are installed here but stopped; fail loudly if absent.
+services:
+	@bash scripts/ensure-services.sh
+
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	bash scripts/check-messages.sh
+
+test: install services check
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install services
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/run.py
+
+worker: install
+	$(VENV)/bin/celery -A portal worker -Q default -l INFO --concurrency 2 &
+	$(VENV)/bin/celery -A portal worker -Q sync -l INFO --pool threads --concurrency 64 -n sync@%h &
+	$(VENV)/bin/celery -A portal beat -l INFO
+
+messages: install
+	$(PY) manage.py makemessages -l vi -l en --ignore=.venv --ignore=.tools --ignore=var --ignore=tests --ignore=bench
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=.tools
+
+clean:
+	rm -rf $(VENV) .tools var/portal.sqlite3

@@ -1,0 +1,1 @@
+"""Citizen dossiers (hồ sơ): built in the dossiers issue."""

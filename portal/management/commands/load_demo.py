@@ -1,0 +1,32 @@
+"""Demo agencies, staff for every role and demo citizens (idempotent)."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import override
+
+from portal.demo import DEMO_PROVINCES, demo_load, demo_password
+from units.models import Unit
+
+
+class Command(BaseCommand):
+    help = "Load demo agencies, one staff user per role per demo agency, and demo citizens."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password", help="password for every demo login (default: kept in var/)"
+        )
+        parser.add_argument("--quiet-logins", action="store_true", help="do not print the logins")
+
+    def handle(self, *args, **options):
+        missing = [c for c in DEMO_PROVINCES if not Unit.objects.filter(code=c).exists()]
+        if missing:
+            raise CommandError(
+                f"load_demo: provinces {', '.join(missing)} are not loaded; run load_units first."
+            )
+        with override("vi"):
+            report = demo_load(password=options["password"] or demo_password())
+        self.stdout.write(f"Demo data: {report.agencies} agencies, {len(report.logins)} logins.")
+        if options["quiet_logins"]:
+            return
+        self.stdout.write(f"\nDemo logins (password for all: {report.password})")
+        for login in report.logins:
+            self.stdout.write(f"  {login.username:<28} {login.role:<28} {login.agency}")

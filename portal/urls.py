@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from portal import views
+from portal.health import PortalHealthView
+from units.api import AgencyViewSet, UnitViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.register("units", UnitViewSet, basename="unit")
+router.register("agencies", AgencyViewSet, basename="agency")
+
+portal_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("accounts/login/", views.StaffLoginView.as_view(), name="login"),
+        path("accounts/logout/", views.logout, name="logout"),
+        path("accounts/otp/", views.otp_verify, name="otp-verify"),
+        path("accounts/otp/setup/", views.otp_setup, name="otp-setup"),
+        path("staff/", views.staff_home, name="staff-home"),
+    ],
+    "portal",
+)
+
+urlpatterns = [
+    path("", include(portal_patterns)),
+    path("", include("units.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("health/", PortalHealthView.as_view(), name="health"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # One sign-in for everyone: the admin uses the portal's (password, then second factor).
+    path("admin/login/", RedirectView.as_view(pattern_name="portal:login", query_string=True)),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"

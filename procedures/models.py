@@ -1,0 +1,1 @@
+"""Procedure catalogue (TTHC): built in the catalogue issue."""

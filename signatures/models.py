@@ -1,0 +1,1 @@
+"""Positions, certificates and signed results: built in the signatures issue."""

@@ -1,0 +1,110 @@
+"""Personas and shared fixtures. The suite runs against real PostgreSQL and Redis."""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
+
+from tests.factories import (
+    AgencyFactory,
+    CitizenProfileFactory,
+    MembershipFactory,
+    UnitFactory,
+    UserFactory,
+)
+from units.models import AgencyKind, Role, UnitType
+
+
+def _require_service(url: str, name: str) -> None:
+    parsed = urlparse(url)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+    except OSError as exc:
+        pytest.exit(
+            f"{name} is not reachable at {host}:{port} ({exc}). The suite needs it: start it "
+            "(make services) or point the environment at it. Tests never skip a missing service.",
+            returncode=3,
+        )
+
+
+def pytest_configure(config):
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.exit("The suite runs on PostgreSQL: set DATABASE_URL to a postgres:// URL.", 3)
+    _require_service(f"postgres://{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}", "PostgreSQL")
+    _require_service(os.environ["REDIS_URL"], "Redis")
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Each test starts with an empty cache (throttles, locks), as Redis keeps it between runs."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture(scope="session")
+def registry(django_db_setup, django_db_blocker):
+    """The real 34 provinces and 3,321 communes, loaded once for the session."""
+    with django_db_blocker.unblock():
+        call_command("load_units", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+# --- Personas -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def province(db):
+    return UnitFactory(code="68", name="Lâm Đồng", type=UnitType.PROVINCE, parent=None)
+
+
+@pytest.fixture
+def commune_a(province):
+    return UnitFactory(
+        code="24781", name="Phường Xuân Hương - Đà Lạt", type=UnitType.WARD, parent=province
+    )
+
+
+@pytest.fixture
+def commune_b(province):
+    return UnitFactory(
+        code="24787", name="Phường Cam Ly - Đà Lạt", type=UnitType.WARD, parent=province
+    )
+
+
+@pytest.fixture
+def citizen(db):
+    return CitizenProfileFactory().user
+
+
+@pytest.fixture
+def officer_a(commune_a):
+    agency = AgencyFactory(unit=commune_a, kind=AgencyKind.COMMUNE_COMMITTEE)
+    return MembershipFactory(agency=agency, role=Role.RECEIVER).user
+
+
+@pytest.fixture
+def officer_b(commune_b):
+    agency = AgencyFactory(unit=commune_b, kind=AgencyKind.COMMUNE_COMMITTEE)
+    return MembershipFactory(agency=agency, role=Role.RECEIVER).user
+
+
+@pytest.fixture
+def leader(commune_a):
+    agency = AgencyFactory(unit=commune_a, kind=AgencyKind.COMMUNE_COMMITTEE)
+    return MembershipFactory(agency=agency, role=Role.LEADER).user
+
+
+@pytest.fixture
+def province_admin(province):
+    agency = AgencyFactory(unit=province, kind=AgencyKind.PROVINCE_SERVICE_CENTRE)
+    return MembershipFactory(agency=agency, role=Role.PROVINCE_ADMIN).user
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory()

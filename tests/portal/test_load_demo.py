@@ -1,0 +1,53 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from portal.demo import COMMUNE_ROLES, PROVINCE_ROLES
+from portal.models import CitizenProfile, User
+from units.models import Agency, AgencyKind, Membership, Unit
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("registry")]
+
+
+def state():
+    return (
+        sorted(User.objects.values_list("username", "password")),
+        sorted(Membership.objects.values_list("user__username", "agency__identifier", "role")),
+        sorted(Agency.objects.values_list("identifier", "name", "unit_id", "kind")),
+        sorted(CitizenProfile.objects.values_list("cccd", "full_name")),
+    )
+
+
+def test_load_demo_gives_every_demo_agency_one_user_per_role_and_is_idempotent():
+    out = io.StringIO()
+    call_command("load_demo", "--password", "demo-pass-123", stdout=out)
+    first = state()
+    call_command("load_demo", "--password", "demo-pass-123", stdout=io.StringIO())
+
+    assert state() == first
+    agencies = Agency.objects.all()
+    assert {a.unit_id if len(a.unit_id) == 2 else a.unit.parent_id for a in agencies} == {
+        "68",
+        "01",
+    }
+    for agency in agencies:
+        roles = set(Membership.objects.filter(agency=agency).values_list("role", flat=True))
+        expected = (
+            PROVINCE_ROLES if agency.kind == AgencyKind.PROVINCE_SERVICE_CENTRE else COMMUNE_ROLES
+        )
+        assert roles == {r.value for r in expected}
+    assert User.objects.get(username="leader.p68").check_password("demo-pass-123")
+    assert "demo-pass-123" in out.getvalue() and "leader.p68" in out.getvalue()
+    assert CitizenProfile.objects.count() == 2
+
+
+def test_load_demo_without_units_says_what_to_do_and_creates_nothing():
+    Unit.objects.filter(parent_id="01").delete()
+    Unit.objects.filter(code="01").delete()
+
+    with pytest.raises(CommandError, match="run load_units first"):
+        call_command("load_demo", stdout=io.StringIO())
+
+    assert not Agency.objects.exists()
+    assert not User.objects.exists()

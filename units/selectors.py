@@ -1,0 +1,102 @@
+"""Read paths of the unit registry. The registry is public: no visibility filter applies."""
+
+from django.db.models import Count, Q, QuerySet
+
+from units.models import Agency, Membership, Unit, UnitLevel
+from units.text import fold
+
+
+def unit_list(
+    *,
+    level: str | None = None,
+    parent: str | None = None,
+    type: str | None = None,
+    search: str | None = None,
+    include_former: bool = False,
+) -> QuerySet[Unit]:
+    """Units filtered as the browser and the API ask; current units only unless asked."""
+    qs = Unit.objects.select_related("parent")
+    if not include_former and level != UnitLevel.FORMER_DISTRICT:
+        qs = qs.exclude(level=UnitLevel.FORMER_DISTRICT)
+    if level:
+        qs = qs.filter(level=level)
+    if parent:
+        qs = qs.filter(parent_id=parent)
+    if type:
+        qs = qs.filter(type=type)
+    if search:
+        qs = unit_search(qs, search)
+    return qs.order_by("code")
+
+
+def unit_search(qs: QuerySet[Unit], text: str) -> QuerySet[Unit]:
+    """Accent-insensitive search on the name (every word must appear), or an exact code."""
+    folded = fold(text)
+    if folded.isdigit():
+        return qs.filter(Q(code=folded) | Q(search_name__contains=folded))
+    condition = Q()
+    for word in folded.split():
+        condition &= Q(search_name__contains=word)
+    return qs.filter(condition)
+
+
+def province_list_with_counts() -> QuerySet[Unit]:
+    return (
+        Unit.objects.filter(level=UnitLevel.PROVINCE)
+        .annotate(
+            commune_count=Count("children", filter=Q(children__level=UnitLevel.COMMUNE)),
+            agency_count=Count("agencies", distinct=True),
+        )
+        .order_by("code")
+    )
+
+
+def unit_detail(*, code: str) -> Unit:
+    """One unit with its parent; raises Unit.DoesNotExist."""
+    return Unit.objects.select_related("parent").get(code=code)
+
+
+def unit_agencies(*, unit: Unit) -> QuerySet[Agency]:
+    return Agency.objects.filter(unit=unit, is_active=True).order_by("kind", "name")
+
+
+def agency_list(
+    *,
+    unit: str | None = None,
+    province: str | None = None,
+    kind: str | None = None,
+    search: str | None = None,
+) -> QuerySet[Agency]:
+    qs = Agency.objects.select_related("unit", "unit__parent").filter(is_active=True)
+    if unit:
+        qs = qs.filter(unit_id=unit)
+    if province:
+        qs = qs.filter(Q(unit_id=province) | Q(unit__parent_id=province))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if search:
+        for word in fold(search).split():
+            qs = qs.filter(search_name__contains=word)
+    return qs.order_by("unit_id", "kind", "name")
+
+
+def agency_detail(*, identifier: str) -> Agency:
+    return Agency.objects.select_related("unit", "unit__parent").get(identifier=identifier)
+
+
+def memberships_of(*, user) -> QuerySet[Membership]:
+    """A user's active memberships, with their agencies and units."""
+    return (
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("agency", "agency__unit")
+        .order_by("agency__name", "role")
+    )
+
+
+def user_is_staff_member(user) -> bool:
+    """True for anyone who works in the back office (memberships, admin or superuser)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user, is_active=True).exists()
