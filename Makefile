@@ -77,7 +77,7 @@ worker: install
 	$(VENV)/bin/celery -A portal beat -l INFO
 
 messages: install
-	$(PY) manage.py makemessages -l vi -l en --ignore=.venv --ignore=.tools --ignore=var --ignore=tests --ignore=bench
+	$(PY) manage.py makemessages -l vi -l en --no-wrap --ignore=.venv --ignore=.tools --ignore=var --ignore=tests --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=.tools
 
 clean:

@@ -2,8 +2,11 @@
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from units.selectors import user_is_staff_member
@@ -27,7 +30,7 @@ class StaffSecondFactorMiddleware:
                     status=403,
                 )
             target = reverse("portal:otp-verify")
-            return redirect(f"{target}?next={request.get_full_path()}")
+            return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
     @staticmethod
@@ -40,3 +43,20 @@ class StaffSecondFactorMiddleware:
         if request.path.startswith(OPEN_PREFIXES) or request.path == "/":
             return False
         return user_is_staff_member(user)
+
+
+class VietnameseFirstLocaleMiddleware(LocaleMiddleware):
+    """Pages are Vietnamese unless the visitor chose English with the language switch.
+
+    Many citizens' phones are set to English; the browser's Accept-Language would otherwise
+    turn a Vietnamese public service into an English one. API clients, which ask explicitly,
+    still get the language of their Accept-Language header.
+    """
+
+    def process_request(self, request):
+        if request.path.startswith("/api/"):
+            return super().process_request(request)
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -12,9 +12,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -52,7 +53,7 @@ class StaffLoginView(auth_views.LoginView):
             target = "portal:otp-verify"
             if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
                 target = "portal:otp-setup"
-            return redirect(f"{reverse(target)}?next={self.get_success_url()}")
+            return redirect(with_next(reverse(target), self.get_success_url()))
         return response
 
     def form_invalid(self, form):
@@ -65,11 +66,20 @@ class StaffLoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
+def with_next(url: str, next_url: str) -> str:
+    return f"{url}?{urlencode({'next': next_url})}"
+
+
 def _next_url(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or reverse("portal:staff-home")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return reverse("portal:staff-home")
     return target
+
+
+THROTTLED = gettext_lazy(
+    "Too many wrong codes: wait a few seconds, then enter the code your app shows now."
+)
 
 
 @login_required
@@ -79,13 +89,17 @@ def otp_verify(request):
         return redirect(_next_url(request))
     devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
     if not devices:
-        return redirect(f"{reverse('portal:otp-setup')}?next={_next_url(request)}")
+        return redirect(with_next(reverse("portal:otp-setup"), _next_url(request)))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
+        if not any(device.verify_is_allowed()[0] for device in devices):
+            form.add_error("token", THROTTLED)
+            return render(
+                request, "portal/otp_verify.html", {"form": form, "next": _next_url(request)}
+            )
         for device in devices:
-            allowed, _info = device.verify_is_allowed()
-            if allowed and device.verify_token(token):
+            if device.verify_token(token):
                 otp_login(request, device)
                 sign_in_event_record(
                     request=request,
@@ -115,12 +129,14 @@ def _qr_svg(uri: str) -> str:
 def otp_setup(request):
     """Enrol an authenticator app: scan the QR code, then confirm with one code."""
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
-        return redirect(f"{reverse('portal:otp-verify')}?next={_next_url(request)}")
+        return redirect(with_next(reverse("portal:otp-verify"), _next_url(request)))
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = totp_device_start(user=request.user)
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not device.verify_is_allowed()[0]:
+        form.add_error("token", THROTTLED)
+    elif request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             totp_device_confirm(device=device)
             otp_login(request, device)

@@ -44,7 +44,9 @@ def province_list_with_counts() -> QuerySet[Unit]:
     return (
         Unit.objects.filter(level=UnitLevel.PROVINCE)
         .annotate(
-            commune_count=Count("children", filter=Q(children__level=UnitLevel.COMMUNE)),
+            commune_count=Count(
+                "children", filter=Q(children__level=UnitLevel.COMMUNE), distinct=True
+            ),
             agency_count=Count("agencies", distinct=True),
         )
         .order_by("code")

@@ -3,6 +3,7 @@
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.vary import vary_on_headers
 
 from units import selectors
 from units.models import Agency, Unit, UnitLevel
@@ -10,6 +11,7 @@ from units.models import Agency, Unit, UnitLevel
 PAGE_SIZE = 60
 
 
+@vary_on_headers("HX-Request")
 def unit_browser(request):
     """Provinces, or search results across provinces and communes (htmx updates the list)."""
     query = request.GET.get("q", "").strip()[:100]
@@ -24,6 +26,7 @@ def unit_browser(request):
     return render(request, template, context)
 
 
+@vary_on_headers("HX-Request")
 def unit_detail(request, code: str):
     try:
         unit = selectors.unit_detail(code=code)

@@ -1,7 +1,5 @@
 """Staff sign-in: password, then a TOTP second factor (outside DEBUG), lockout, audit."""
 
-import time
-
 import pytest
 from axes.models import AccessAttempt
 from django_otp.oath import totp
@@ -52,6 +50,11 @@ def test_enrolment_confirms_the_device_and_opens_the_back_office(client, officer
     assert wrong.status_code == 200
     assert not TOTPDevice.objects.filter(user=officer_a, confirmed=True).exists()
 
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1
+    # The device throttles after a failure (1 s, doubling); waiting it out is simulated.
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None)
+
     done = client.post("/accounts/otp/setup/", {"token": current_code(device), "next": "/staff/"})
     assert done.status_code == 302 and done["Location"] == "/staff/"
     assert TOTPDevice.objects.get(user=officer_a).confirmed is True
@@ -71,20 +74,21 @@ def test_enrolled_staff_needs_the_current_code(client, officer_a, otp_required):
         "/accounts/otp/", {"token": f"{(int(current_code(device)) + 1) % 10**6:06d}"}
     )
     assert wrong.status_code == 200
-    assert "sai hoặc đã hết hạn" in wrong.content.decode() or "wrong" in wrong.content.decode()
+    assert "Mã sai hoặc đã hết hạn. Hãy nhập mã hiện tại." in wrong.content.decode()
+    assert client.get("/staff/").status_code == 302
+    at_once = client.post("/accounts/otp/", {"token": current_code(device)})
+    assert "Nhập sai quá nhiều lần" in at_once.content.decode()
     assert client.get("/staff/").status_code == 302
 
-    time.sleep(0)  # the device throttles after a failure; the next valid code is still accepted
-    TOTPDevice.objects.filter(pk=device.pk).update(
-        throttling_failure_count=0, throttling_failure_timestamp=None
-    )
+    # The device throttles after a failure (1 s, doubling); waiting it out is simulated.
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None)
     ok = client.post("/accounts/otp/", {"token": current_code(device), "next": "/staff/"})
     assert ok.status_code == 302 and ok["Location"] == "/staff/"
     assert client.get("/staff/").status_code == 200
     kinds = list(
         SignInEvent.objects.filter(user=officer_a).order_by("id").values_list("kind", flat=True)
     )
-    assert kinds == ["password_ok", "otp_failed", "otp_ok"]
+    assert kinds == ["password_ok", "otp_failed", "otp_ok"]  # a throttled try is not checked
 
 
 def test_malformed_code_gets_a_field_error(client, officer_a, otp_required):

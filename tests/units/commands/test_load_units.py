@@ -3,11 +3,29 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from units.models import Succession, Unit, UnitLevel, UnitRevision, UnitType
 
 SHIPPED = Path(__file__).resolve().parents[3] / "units" / "data" / "former_districts_68.csv"
 HEADER = "province_code,district_code,district_name,successor_code,successor_name,note\n"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests match the (English) message texts; the Vietnamese ones have their own test."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def empty_registry(db):
+    """Start from an empty registry even when the session's `registry` fixture loaded it."""
+    Succession.objects.all().delete()
+    UnitRevision.objects.all().delete()
+    Unit.objects.filter(level="former_district").delete()
+    Unit.objects.filter(level="commune").delete()
+    Unit.objects.all().delete()
 
 
 def run(*args) -> str:
@@ -151,3 +169,14 @@ def test_former_district_file_without_required_columns(tmp_path):
         run("--former-districts", str(path))
 
     assert not Unit.objects.filter(level=UnitLevel.FORMER_DISTRICT).exists()
+
+
+@pytest.mark.django_db
+def test_command_errors_are_in_vietnamese_by_default(tmp_path):
+    bad = tmp_path / "units.json"
+    bad.write_text("[]")
+
+    with translation.override("vi"), pytest.raises(CommandError) as info:
+        run("--source", str(bad))
+
+    assert "Nguồn dữ liệu phải là một danh sách tỉnh không rỗng." in str(info.value)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from units.errors import UnitsError
 from units.services import units_load_former_districts, units_load_registry
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         try:
             report = units_load_registry(path=source, source_label=label, changed_on=changed_on)
         except UnitsError as exc:
-            raise CommandError(f"load_units: {exc}\nNothing was changed.") from exc
+            raise CommandError(f"load_units: {exc}\n" + _("Nothing was changed.")) from exc
         self.stdout.write(
             f"Units from {label}: {len(report.created)} created, {len(report.changed)} changed, "
             f"{report.unchanged} unchanged."
@@ -61,7 +62,7 @@ class Command(BaseCommand):
             except UnitsError as exc:
                 raise CommandError(
                     f"load_units --former-districts {path}: {exc}\n"
-                    "Nothing from this file was loaded."
+                    + _("Nothing from this file was loaded.")
                 ) from exc
             self.stdout.write(
                 f"Former districts from {path}: {len(fd.districts_created)} created, "
