@@ -11,21 +11,7 @@ SHIPPED = Path(__file__).resolve().parents[3] / "units" / "data" / "former_distr
 HEADER = "province_code,district_code,district_name,successor_code,successor_name,note\n"
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """These tests match the (English) message texts; the Vietnamese ones have their own test."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def empty_registry(db):
-    """Start from an empty registry even when the session's `registry` fixture loaded it."""
-    Succession.objects.all().delete()
-    UnitRevision.objects.all().delete()
-    Unit.objects.filter(level="former_district").delete()
-    Unit.objects.filter(level="commune").delete()
-    Unit.objects.all().delete()
+pytestmark = pytest.mark.usefixtures("english", "empty_registry")
 
 
 def run(*args) -> str:

@@ -4,30 +4,15 @@ from pathlib import Path
 
 import pytest
 import vietnam_provinces
-from django.utils import translation
 
 from units.errors import UnitSourceError
-from units.models import Succession, Unit, UnitLevel, UnitRevision, UnitType
+from units.models import Unit, UnitLevel, UnitRevision, UnitType
 from units.services import units_load_registry
 
 TODAY = dt.date(2026, 11, 23)
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """These tests match the (English) message texts; the Vietnamese ones have their own test."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def empty_registry(db):
-    """Start from an empty registry even when the session's `registry` fixture loaded it."""
-    Succession.objects.all().delete()
-    UnitRevision.objects.all().delete()
-    Unit.objects.filter(level="former_district").delete()
-    Unit.objects.filter(level="commune").delete()
-    Unit.objects.all().delete()
+pytestmark = pytest.mark.usefixtures("english", "empty_registry")
 
 
 def source_data() -> list[dict]:

@@ -1,0 +1,20 @@
+import pytest
+from django.utils import translation
+
+from units.models import Succession, Unit, UnitLevel, UnitRevision
+
+
+@pytest.fixture
+def english():
+    """For tests that match (English) message texts; the Vietnamese ones have their own tests."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def empty_registry(db):
+    """Start from an empty registry even when the session's `registry` fixture loaded it."""
+    Succession.objects.all().delete()
+    UnitRevision.objects.all().delete()
+    for level in (UnitLevel.FORMER_DISTRICT, UnitLevel.COMMUNE, UnitLevel.PROVINCE):
+        Unit.objects.filter(level=level).delete()
