@@ -13,8 +13,11 @@ from django.db import transaction
 
 from portal.models import User
 from portal.services import citizen_upsert, staff_user_create, staff_user_set_password
-from units.models import AgencyKind, Role, Unit, UnitLevel, UnitType
-from units.services import agency_upsert, membership_grant
+from procedures.importing import catalogue_import
+from procedures.models import Assignment, Level, Procedure
+from procedures.services import assignment_create
+from units.models import Agency, AgencyKind, Role, Unit, UnitLevel, UnitType
+from units.services import REFORM_DATE, agency_upsert, membership_grant
 
 DEMO_PROVINCES = ("68", "01")  # Lâm Đồng (with its former districts) and Hà Nội
 DEMO_COMMUNES_PER_PROVINCE = 2
@@ -38,6 +41,7 @@ class DemoReport:
     password: str
     logins: list[DemoLogin] = field(default_factory=list)
     agencies: int = 0
+    procedures: int = 0
 
 
 def _password_file() -> Path:
@@ -114,6 +118,8 @@ def demo_load(*, password: str) -> DemoReport:
                 membership_grant(user=user, agency=agency, role=role)
                 report.logins.append(DemoLogin(username, str(role.label), agency.name))
 
+    report.procedures = demo_catalogue_load()
+
     for cccd, name, born, level in DEMO_CITIZENS:
         citizen_upsert(
             cccd=cccd,
@@ -123,3 +129,69 @@ def demo_load(*, password: str) -> DemoReport:
             vneid_verified=level == 2,
         )
     return report
+
+
+DEMO_CATALOGUE = (
+    Path(__file__).resolve().parent.parent / "procedures" / "data" / "demo_catalogue.json"
+)
+# The demo province keeps its former-district procedures unmoved, so the reassignment tool has
+# work to show; the other demo province moved them to its communes on 1 July 2025.
+PROVINCE_WITH_FORMER_DISTRICTS = "68"
+OLD_REGIME_START = dt.date(2021, 1, 1)
+
+
+def _ensure_assignment(*, procedure, level, scope, agency=None, valid_from, valid_to=None):
+    exists = Assignment.objects.filter(
+        procedure=procedure, level=level, scope=scope, agency=agency, valid_from=valid_from
+    ).exists()
+    if not exists:
+        assignment_create(
+            procedure=procedure,
+            level=level,
+            scope=scope,
+            agency=agency,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            note="demo",
+        )
+
+
+def demo_catalogue_load() -> int:
+    """Import the demo catalogue and assign each procedure in the demo provinces."""
+    catalogue_import(content=DEMO_CATALOGUE.read_bytes(), filename=DEMO_CATALOGUE.name)
+    procedures = list(Procedure.objects.filter(current_version__isnull=False))
+    for code in DEMO_PROVINCES:
+        province = Unit.objects.get(code=code)
+        centre = Agency.objects.filter(
+            unit=province, kind=AgencyKind.PROVINCE_SERVICE_CENTRE
+        ).first()
+        for procedure in procedures:
+            if procedure.former_level == "district":
+                if code == PROVINCE_WITH_FORMER_DISTRICTS:
+                    _ensure_assignment(
+                        procedure=procedure,
+                        level=Level.FORMER_DISTRICT,
+                        scope=province,
+                        valid_from=OLD_REGIME_START,
+                    )
+                    continue
+                _ensure_assignment(
+                    procedure=procedure,
+                    level=Level.FORMER_DISTRICT,
+                    scope=province,
+                    valid_from=OLD_REGIME_START,
+                    valid_to=REFORM_DATE,
+                )
+            if Level.COMMUNE in procedure.levels:
+                _ensure_assignment(
+                    procedure=procedure, level=Level.COMMUNE, scope=province, valid_from=REFORM_DATE
+                )
+            elif Level.PROVINCE in procedure.levels and centre is not None:
+                _ensure_assignment(
+                    procedure=procedure,
+                    level=Level.PROVINCE,
+                    scope=province,
+                    agency=centre,
+                    valid_from=REFORM_DATE,
+                )
+    return len(procedures)

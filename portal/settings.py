@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -173,6 +174,11 @@ CELERY_TASK_QUEUES = (Queue("default"), Queue("sync"))
 CELERY_TASK_ROUTES = {"dossiers.sync.*": {"queue": "sync"}}
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "portal.tasks.beat_heartbeat", "schedule": 60.0},
+    # Reassignments with a future effective date re-route their dossiers on that day.
+    "reroute-due-reassignments": {
+        "task": "procedures.tasks.reroute_due_reassignments",
+        "schedule": 15 * 60.0,
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------------------

@@ -6,11 +6,14 @@ from rest_framework.routers import DefaultRouter
 
 from portal import views
 from portal.health import PortalHealthView
+from procedures.api import ProcedureViewSet, ReassignmentViewSet
 from units.api import AgencyViewSet, UnitViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("units", UnitViewSet, basename="unit")
 router.register("agencies", AgencyViewSet, basename="agency")
+router.register("procedures", ProcedureViewSet, basename="procedure")
+router.register("reassignments", ReassignmentViewSet, basename="reassignment")
 
 portal_patterns = (
     [
@@ -27,6 +30,7 @@ portal_patterns = (
 urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("units.urls")),
+    path("", include("procedures.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", PortalHealthView.as_view(), name="health"),
     path("api/v1/", include(router.urls)),

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Q, QuerySet
 
-from units.models import Agency, Membership, Unit, UnitLevel
+from units.models import Agency, Membership, Role, Unit, UnitLevel
 from units.text import fold
 
 
@@ -102,3 +102,21 @@ def user_is_staff_member(user) -> bool:
     if user.is_staff or user.is_superuser:
         return True
     return Membership.objects.filter(user=user, is_active=True).exists()
+
+
+def provinces_administered_by(user) -> QuerySet[Unit]:
+    """Provinces whose catalogue and staff ``user`` administers (superusers: all)."""
+    provinces = Unit.objects.filter(level=UnitLevel.PROVINCE)
+    if not user.is_authenticated:
+        return provinces.none()
+    if user.is_superuser:
+        return provinces
+    return provinces.filter(
+        agencies__memberships__user=user,
+        agencies__memberships__role=Role.PROVINCE_ADMIN,
+        agencies__memberships__is_active=True,
+    ).distinct()
+
+
+def user_administers_province(user, province_code: str) -> bool:
+    return provinces_administered_by(user).filter(code=province_code).exists()

@@ -24,7 +24,10 @@ class Command(BaseCommand):
             )
         with override("vi"):
             report = demo_load(password=options["password"] or demo_password())
-        self.stdout.write(f"Demo data: {report.agencies} agencies, {len(report.logins)} logins.")
+        self.stdout.write(
+            f"Demo data: {report.agencies} agencies, {len(report.logins)} logins, "
+            f"{report.procedures} procedures."
+        )
         if options["quiet_logins"]:
             return
         self.stdout.write(f"\nDemo logins (password for all: {report.password})")
