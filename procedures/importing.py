@@ -172,6 +172,12 @@ def record_from_dict(data: dict, line: int) -> ProcedureRecord:
     name, field_name = _nfc(data.get("name")), _nfc(data.get("field"))
     if not name:
         errors.append(_("name is empty"))
+    elif len(name) > 1000:
+        errors.append(_("name is longer than 1,000 characters"))
+    if len(_nfc(data.get("publishing_decision"))) > 300:
+        errors.append(_("publishing decision is longer than 300 characters"))
+    if len(_nfc(data.get("field"))) > 200:
+        errors.append(_("field is longer than 200 characters"))
     if not field_name:
         errors.append(_("field is empty"))
     subjects = data.get("subject_types") or ["citizen"]
@@ -260,7 +266,7 @@ def record_from_dict(data: dict, line: int) -> ProcedureRecord:
         cases=cases,
         workflow=workflow,
         former_level=former,
-        source=_nfc(data.get("source"))[:500],
+        source=_nfc(data.get("source")),
         note=_nfc(data.get("note")),
         line=line,
     )

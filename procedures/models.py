@@ -79,7 +79,7 @@ class Procedure(models.Model):
         _("code"), max_length=20, unique=True, validators=[procedure_code_validator]
     )
     # Denormalised from the current published version for listing and search.
-    name = models.CharField(_("name"), max_length=500)
+    name = models.CharField(_("name"), max_length=1000)
     field = models.ForeignKey(
         Field, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("field")
     )
@@ -88,7 +88,7 @@ class Procedure(models.Model):
     )
     levels = models.JSONField(_("implementing levels"), default=list)
     former_level = models.CharField(_("level before 1 July 2025"), max_length=20, blank=True)
-    search_text = models.CharField(max_length=700, editable=False, db_index=True)
+    search_text = models.CharField(max_length=1100, editable=False)
     current_version = models.OneToOneField(
         "ProcedureVersion",
         null=True,
@@ -120,7 +120,7 @@ class ProcedureVersion(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
-    name = models.CharField(_("name"), max_length=500)
+    name = models.CharField(_("name"), max_length=1000)
     field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="+")
     subject_types = models.JSONField(_("subject types"), default=list)
     levels = models.JSONField(_("implementing levels"), default=list)
@@ -132,13 +132,13 @@ class ProcedureVersion(models.Model):
     requirements = models.TextField(_("requirements and conditions"), blank=True)
     results = models.TextField(_("results"), blank=True)
     legal_basis = models.TextField(_("legal basis"), blank=True)
-    publishing_decision = models.CharField(_("publishing decision"), max_length=200, blank=True)
-    competent_agency = models.CharField(_("competent agency"), max_length=500, blank=True)
-    executing_agency = models.CharField(_("executing agency"), max_length=500, blank=True)
-    coordinating_agency = models.CharField(_("coordinating agency"), max_length=500, blank=True)
+    publishing_decision = models.CharField(_("publishing decision"), max_length=300, blank=True)
+    competent_agency = models.TextField(_("competent agency"), blank=True)
+    executing_agency = models.TextField(_("executing agency"), blank=True)
+    coordinating_agency = models.TextField(_("coordinating agency"), blank=True)
     steps = models.JSONField(_("execution steps"), default=list)
     former_level = models.CharField(_("level before 1 July 2025"), max_length=20, blank=True)
-    source = models.CharField(_("source"), max_length=500, blank=True)
+    source = models.TextField(_("source"), blank=True)
     note = models.TextField(_("note"), blank=True)
     # A stable digest of the content, so a re-import of the same record changes nothing.
     content_hash = models.CharField(max_length=64, editable=False)
@@ -204,7 +204,7 @@ class FeeLine(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="fees")
     name = models.CharField(_("name"), max_length=200)
     amount = models.PositiveBigIntegerField(_("amount (VND)"))
-    note = models.CharField(_("note"), max_length=500, blank=True)
+    note = models.TextField(_("note"), blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

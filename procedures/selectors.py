@@ -21,14 +21,14 @@ def in_province(province_code: str) -> Q:
     return Q(scope_id=province_code) | Q(scope__parent_id=province_code)
 
 
-def assignments_on(*, procedure: Procedure, on: dt.date) -> QuerySet[Assignment]:
-    """Who settled ``procedure`` on day ``on`` (history stays queryable)."""
-    return (
-        Assignment.objects.filter(procedure=procedure)
-        .filter(active_on(on))
-        .select_related("scope", "agency")
-        .order_by("level", "scope_id")
-    )
+def assignments_on(
+    *, procedure: Procedure, on: dt.date, province_code: str | None = None
+) -> QuerySet[Assignment]:
+    """Who settled ``procedure`` on day ``on`` (history stays queryable), in a province or all."""
+    qs = Assignment.objects.filter(procedure=procedure)
+    if province_code:
+        qs = qs.filter(in_province(province_code))
+    return qs.filter(active_on(on)).select_related("scope", "agency").order_by("level", "scope_id")
 
 
 def former_district_assignments(*, province_code: str, on: dt.date) -> QuerySet[Assignment]:

@@ -63,7 +63,7 @@ def search_text_of(record: ProcedureRecord) -> str:
     """The folded name without the "Thủ tục" every name starts with, then the code."""
     name = fold(record.name)
     name = name.removeprefix("thu tuc ")
-    return f"{name} {record.code}"[:700]
+    return f"{name} {record.code}"[:1100]
 
 
 def _field(name: str) -> Field:
