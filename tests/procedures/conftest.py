@@ -25,3 +25,25 @@ def demo(registry, db):
     call_command(
         "load_demo", "--password", "demo-password-1", "--quiet-logins", stdout=io.StringIO()
     )
+
+
+@pytest.fixture(scope="module")
+def demo_readonly(registry, django_db_blocker):
+    """The demo data once for a module whose tests only read it; rolled back afterwards."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command(
+            "load_units",
+            "--former-districts",
+            "units/data/former_districts_68.csv",
+            stdout=io.StringIO(),
+        )
+        call_command(
+            "load_demo", "--password", "demo-password-1", "--quiet-logins", stdout=io.StringIO()
+        )
+        yield
+        transaction.set_rollback(True)
