@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Count, F, FloatField, Q, QuerySet, Value
-from django.db.models.functions import Greatest
+from django.db.models.functions import Greatest, Left
 
 from procedures.models import Assignment, Level, Procedure
 from units.models import Unit
@@ -98,23 +98,59 @@ def procedure_search(*, query: str = "", **filters) -> QuerySet[Procedure] | lis
     if not folded:
         return qs.order_by("code")
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
-
-        phrase = Q(search_text__contains=folded)
-        return (
-            qs.annotate(
-                word_sim=TrigramWordSimilarity(Value(folded), "search_text"),
-                sim=TrigramSimilarity("search_text", Value(folded)),
-            )
-            .filter(Q(word_sim__gte=0.45) | phrase)
-            .annotate(
-                rank=Greatest(F("word_sim"), Value(0.0), output_field=FloatField()) * 2
-                + F("sim")
-                + _phrase_bonus(folded)
-            )
-            .order_by("-rank", "code")
-        )
+        return _postgres_ranked(qs, folded)
     return _python_ranked(qs, folded)
+
+
+RANK_HEAD = 90
+# Constant SQL; the query text always goes in as a bound parameter.
+MATCH_WORDS = (
+    "to_tsvector('simple', procedures_procedure.search_text) @@ plainto_tsquery('simple', %s)"
+)
+KNOWN_WORDS = (
+    "SELECT w FROM unnest(%s::text[]) AS w WHERE EXISTS (SELECT 1 FROM procedures_procedure "
+    "WHERE to_tsvector('simple', search_text) @@ plainto_tsquery('simple', w))"
+)
+
+
+def _known_words(words: list[str]) -> list[str]:
+    """The query's words that occur in the catalogue (one indexed query); the rest are typos."""
+    with connection.cursor() as cursor:
+        cursor.execute(KNOWN_WORDS, [words])
+        found = {row[0] for row in cursor.fetchall()}
+    return [word for word in words if word in found]
+
+
+def _postgres_ranked(qs, folded: str):
+    """Candidates by full-text match of the query's known words (GIN index), ranked by
+    trigram similarity of the whole query, so a mistyped word still finds its procedure.
+    A query of only unknown words falls back to trigram word similarity over the catalogue.
+    """
+    from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
+    known = _known_words(folded.split())
+    if known:
+        matches = RawSQL(MATCH_WORDS, [" ".join(known)], output_field=BooleanField())  # noqa: S611
+        qs = qs.filter(matches)
+    else:
+        qs = qs.filter(search_text__trigram_word_similar=folded)
+    # Trigram similarity costs in proportion to the text: rank on the head of the name, where
+    # what a procedure is stands (the tail lists its sub-cases).
+    head = Left("search_text", RANK_HEAD)
+    return (
+        qs.annotate(
+            word_sim=TrigramWordSimilarity(Value(folded), head),
+            sim=TrigramSimilarity(head, Value(folded)),
+        )
+        .annotate(
+            rank=Greatest(F("word_sim"), Value(0.0), output_field=FloatField()) * 2
+            + F("sim")
+            + _phrase_bonus(folded)
+        )
+        .order_by("-rank", "code")
+    )
 
 
 def _phrase_bonus(folded: str):
