@@ -2,6 +2,9 @@
 
 import os
 import socket
+import subprocess
+import sys
+import time
 from urllib.parse import urlparse
 
 import pytest
@@ -108,3 +111,66 @@ def province_admin(province):
 @pytest.fixture
 def outsider(db):
     return UserFactory()
+
+
+@pytest.fixture
+def celery_worker_process():
+    """A real Celery worker on both queues and the test broker, on the test database.
+
+    Tasks it runs see only committed data: use it with ``transactional_db``.
+    """
+    from django.db import connection
+
+    from portal.celery import app
+
+    db = connection.settings_dict
+    test_db_url = (
+        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        f"/{db['NAME']}"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings_test",
+        "DATABASE_URL": test_db_url,
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "-Q",
+            "default,sync",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "2",
+            "-n",
+            f"test-{os.getpid()}@%h",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "WARNING",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail("the Celery worker exited: " + proc.stdout.read().decode()[-2000:])
+        if app.control.ping(timeout=0.5):
+            break
+    else:
+        proc.kill()
+        pytest.fail("the Celery worker did not answer a ping within 60 s")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()

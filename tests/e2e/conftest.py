@@ -120,3 +120,44 @@ def desktop_page(browser, live_server, problems):
     context, page = _new_page(browser, live_server, problems, DESKTOP)
     yield page
     context.close()
+
+
+DEMO_PASSWORD = "e2e-demo-Passw0rd!"
+
+
+@pytest.fixture
+def demo_live(live_server):
+    """The real units (with Lâm Đồng's former districts), the demo catalogue, agencies and staff,
+    committed for the live server to read (flushed after each test, so loaded per test)."""
+    from django.core.management import call_command
+
+    with open(os.devnull, "w") as devnull:
+        call_command(
+            "load_units",
+            "--former-districts",
+            "units/data/former_districts_68.csv",
+            verbosity=0,
+            stdout=devnull,
+        )
+        call_command(
+            "load_demo", "--password", DEMO_PASSWORD, "--quiet-logins", stdout=devnull
+        )
+    return live_server
+
+
+def sign_in_staff(page, username: str, next_path: str) -> None:
+    """Password, then the current TOTP code of a confirmed device, as a real official signs in."""
+    from django.contrib.auth import get_user_model
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = get_user_model().objects.get(username=username)
+    device = TOTPDevice.objects.create(user=user, name="e2e phone", confirmed=True)
+    page.goto(f"/accounts/login/?next={next_path}")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/accounts/otp/**")
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    page.locator("#id_token").fill(f"{code:0{device.digits}d}")
+    page.locator("main form button[type=submit]").click()

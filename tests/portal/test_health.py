@@ -1,12 +1,7 @@
 """/health/ against the real database, Redis and (for the worker check) a real Celery worker."""
 
-import os
-import subprocess
-import sys
-import time
 
 import pytest
-from django.conf import settings
 
 UNREACHABLE = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
@@ -59,55 +54,6 @@ def test_no_worker_answers_503(client, settings):
 
     assert response.status_code == 503
     assert response.json()["checks"]["workers"]["status"] == "error"
-
-
-@pytest.fixture
-def celery_worker_process():
-    """A real worker on both queues, on the test broker; stopped after the test."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "-Q",
-            "default,sync",
-            "--pool",
-            "threads",
-            "--concurrency",
-            "2",
-            "-n",
-            f"health-{os.getpid()}@%h",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "WARNING",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    from portal.celery import app
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail("the Celery worker exited: " + proc.stdout.read().decode()[-2000:])
-        if app.control.ping(timeout=0.5):
-            break
-    else:
-        proc.kill()
-        pytest.fail("the Celery worker did not answer a ping within 60 s")
-    yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 @pytest.mark.django_db
