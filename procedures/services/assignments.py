@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from procedures.errors import AssignmentOverlapError
-from procedures.models import Assignment, Procedure
+from procedures.models import Assignment, CatalogueEvent, Procedure
 
 
 def overlapping(
@@ -39,6 +39,7 @@ def assignment_create(
     valid_to: dt.date | None = None,
     batch=None,
     note: str = "",
+    actor=None,
 ) -> Assignment:
     """Add an assignment; refuse one whose range overlaps the same target's."""
     clash = overlapping(
@@ -74,9 +75,30 @@ def assignment_create(
 
 
 @transaction.atomic
-def assignment_close(*, assignment: Assignment, valid_to: dt.date, batch=None) -> Assignment:
+def assignment_close(
+    *, assignment: Assignment, valid_to: dt.date, batch=None, actor=None
+) -> Assignment:
     """End an assignment on ``valid_to`` (it no longer applies from that day)."""
+    previous = assignment.valid_to
     assignment.valid_to = valid_to
     assignment.closed_by_batch = batch
     assignment.save(update_fields=["valid_to", "closed_by_batch"])
+    CatalogueEvent.objects.create(
+        action=CatalogueEvent.Action.ASSIGNMENT_CLOSED,
+        procedure=assignment.procedure,
+        actor=actor,
+        batch=batch,
+        data={**_describe(assignment), "previous_valid_to": previous and previous.isoformat()},
+    )
     return assignment
+
+
+def _describe(assignment: Assignment) -> dict:
+    return {
+        "assignment": assignment.pk,
+        "level": assignment.level,
+        "scope": assignment.scope_id,
+        "agency": assignment.agency_id,
+        "valid_from": assignment.valid_from.isoformat(),
+        "valid_to": assignment.valid_to and assignment.valid_to.isoformat(),
+    }

@@ -44,7 +44,7 @@ def test_loading_the_demo_twice_changes_nothing(demo):
     report = io.StringIO()
     call_command("import_procedures", str(DATA), stdout=report)
 
-    assert "0 created, 0 changed, 112 unchanged" in report.getvalue()
+    assert "0 thêm mới, 0 thay đổi, 112 giữ nguyên" in report.getvalue()
     assert (
         ProcedureVersion.objects.count(),
         Assignment.objects.count(),
