@@ -1,1 +1,199 @@
-"""Citizen dossiers (hồ sơ): built in the dossiers issue."""
+"""Citizen dossiers (hồ sơ): the dossier, its documents, its immutable events and codes.
+
+Statuses map 1:1 to the national portal's codes (DOMAIN.md). Overdue is derived, never stored.
+Only ``dossiers.services`` (and the lifecycle it grows into) writes these tables.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.IntegerChoices):
+    SUBMITTED = 1, _("submitted, awaiting reception")
+    RECEIVED = 2, _("received")
+    REFUSED = 3, _("refused at reception")
+    IN_PROCESSING = 4, _("in processing")
+    SUPPLEMENT_REQUESTED = 5, _("supplement requested")
+    FINANCIAL_OBLIGATION = 6, _("financial obligation requested")
+    WITHDRAWN = 7, _("withdrawn by the applicant")
+    STOPPED = 8, _("processing stopped")
+    RESULT_READY = 9, _("result ready")
+    RETURNED = 10, _("result returned")
+
+
+OPEN_STATUSES = (
+    Status.SUBMITTED,
+    Status.RECEIVED,
+    Status.IN_PROCESSING,
+    Status.SUPPLEMENT_REQUESTED,
+    Status.FINANCIAL_OBLIGATION,
+)
+
+
+class Channel(models.IntegerChoices):
+    DIRECT = 1, _("at the counter")
+    ONLINE = 2, _("online")
+    POSTAL = 3, _("by post")
+
+
+class ApplicantType(models.TextChoices):
+    CITIZEN = "citizen", _("citizen")
+    BUSINESS = "business", _("business")
+    STATE_AGENCY = "state_agency", _("state agency")
+    OTHER = "other", _("other organisation")
+
+
+class ResultDelivery(models.TextChoices):
+    COUNTER = "counter", _("at the counter")
+    POST = "post", _("by post")
+    ONLINE = "online", _("online")
+
+
+class Dossier(models.Model):
+    code = models.CharField(_("dossier code"), max_length=30, unique=True, null=True, blank=True)
+    procedure = models.ForeignKey(
+        "procedures.Procedure",
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("procedure"),
+    )
+    # The version it was submitted under: later catalogue changes do not touch it.
+    version = models.ForeignKey(
+        "procedures.ProcedureVersion", on_delete=models.PROTECT, related_name="dossiers"
+    )
+    case = models.ForeignKey(
+        "procedures.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.PositiveSmallIntegerField(
+        _("status"), choices=Status.choices, default=Status.SUBMITTED
+    )
+    channel = models.PositiveSmallIntegerField(_("channel"), choices=Channel.choices)
+    # Reception point, competent agency and implementing level are kept apart (Decree 118).
+    reception_agency = models.ForeignKey(
+        "units.Agency",
+        on_delete=models.PROTECT,
+        related_name="received_dossiers",
+        verbose_name=_("reception agency"),
+    )
+    agency = models.ForeignKey(
+        "units.Agency",
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("competent agency"),
+    )
+    level = models.CharField(_("implementing level"), max_length=20)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    applicant_type = models.CharField(
+        _("applicant type"),
+        max_length=20,
+        choices=ApplicantType.choices,
+        default=ApplicantType.CITIZEN,
+    )
+    applicant_name = models.CharField(_("applicant"), max_length=200)
+    applicant_id_number = models.CharField(_("identity number"), max_length=20, blank=True)
+    applicant_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    applicant_email = models.EmailField(_("e-mail"), blank=True)
+    applicant_address = models.CharField(_("address"), max_length=300, blank=True)
+    applicant_commune = models.ForeignKey(
+        "units.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("applicant's commune"),
+    )
+    vneid_verified = models.BooleanField(_("verified by VNeID"), default=False)
+    result_delivery = models.CharField(
+        _("result delivery"),
+        max_length=10,
+        choices=ResultDelivery.choices,
+        default=ResultDelivery.COUNTER,
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-submitted_at", "-id"]
+        indexes = [
+            # The officers' queues: agency, deadline, id (keyset pagination).
+            models.Index(fields=["agency", "appointment_at", "id"], name="dossier_queue"),
+            models.Index(fields=["procedure", "status"], name="dossier_procedure_status"),
+            models.Index(fields=["applicant", "-submitted_at"], name="dossier_applicant"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__gte=1, status__lte=10), name="dossier_status_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or f"#{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class DossierEvent(models.Model):
+    """One step on a dossier's record; never changed or deleted."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        TRANSITION = "transition", _("status changed")
+        REROUTED = "rerouted", _("moved to another agency")
+        REROUTE_REVERTED = "reroute_reverted", _("move to another agency undone")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(_("role"), max_length=20, blank=True)
+    agency = models.ForeignKey(
+        "units.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    old_status = models.PositiveSmallIntegerField(null=True, blank=True, choices=Status.choices)
+    new_status = models.PositiveSmallIntegerField(null=True, blank=True, choices=Status.choices)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dossier event")
+        verbose_name_plural = _("dossier events")
+        ordering = ["dossier", "at", "id"]
+        indexes = [models.Index(fields=["dossier", "at"], name="dossier_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.kind}"
+
+
+class CodeSequence(models.Model):
+    """The last 4-digit sequence given by an agency on a day (allocated atomically)."""
+
+    agency = models.ForeignKey("units.Agency", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day"], name="code_sequence_agency_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day} {self.last}"

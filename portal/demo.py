@@ -42,6 +42,7 @@ class DemoReport:
     logins: list[DemoLogin] = field(default_factory=list)
     agencies: int = 0
     procedures: int = 0
+    dossiers: int = 0
 
 
 def _password_file() -> Path:
@@ -118,7 +119,9 @@ def demo_load(*, password: str) -> DemoReport:
                 membership_grant(user=user, agency=agency, role=role)
                 report.logins.append(DemoLogin(username, str(role.label), agency.name))
 
+    report.agencies += demo_agencies_everywhere()
     report.procedures = demo_catalogue_load()
+    report.dossiers = demo_former_district_dossiers()
 
     for cccd, name, born, level in DEMO_CITIZENS:
         citizen_upsert(
@@ -195,3 +198,70 @@ def demo_catalogue_load() -> int:
                     valid_from=REFORM_DATE,
                 )
     return len(procedures)
+
+
+def demo_agencies_everywhere() -> int:
+    """Every commune of the demo provinces has its People's Committee; Lâm Đồng's dissolved
+    districts keep theirs (inactive for new work, still holding open dossiers)."""
+    created = 0
+    for code in DEMO_PROVINCES:
+        province = Unit.objects.get(code=code)
+        for commune in Unit.objects.filter(parent=province, level=UnitLevel.COMMUNE):
+            identifier = f"{commune.code[:3]}.{commune.code[3:]}.01.H{code}"
+            if not Agency.objects.filter(identifier=identifier).exists():
+                agency_upsert(
+                    identifier=identifier,
+                    name=f"Ủy ban nhân dân {commune.name}",
+                    unit=commune,
+                    kind=AgencyKind.COMMUNE_COMMITTEE,
+                    address=f"{commune.name}, {province.name}",
+                )
+                created += 1
+    for district in Unit.objects.filter(
+        parent_id=PROVINCE_WITH_FORMER_DISTRICTS, level=UnitLevel.FORMER_DISTRICT
+    ):
+        identifier = f"{district.code}.00.01.H{PROVINCE_WITH_FORMER_DISTRICTS}"
+        if not Agency.objects.filter(identifier=identifier).exists():
+            agency_upsert(
+                identifier=identifier,
+                name=f"Ủy ban nhân dân {district.name} (cũ)",
+                unit=district,
+                kind=AgencyKind.FORMER_DISTRICT_COMMITTEE,
+            )
+            created += 1
+    return created
+
+
+DEMO_APPLICANTS = ("Lê Thị Hoa", "Phạm Văn Minh", "Đỗ Thu Trang", "Hoàng Đức Anh")
+
+
+def demo_former_district_dossiers() -> int:
+    """Open dossiers still held by dissolved districts of Lâm Đồng, for the reassignment demo."""
+    from dossiers.models import Dossier
+    from dossiers.services import dossier_submit
+
+    if Dossier.objects.filter(agency__kind=AgencyKind.FORMER_DISTRICT_COMMITTEE).exists():
+        return 0
+    districts = Agency.objects.filter(kind=AgencyKind.FORMER_DISTRICT_COMMITTEE).order_by(
+        "identifier"
+    )[:4]
+    procedures = list(
+        Procedure.objects.filter(former_level="district").select_related("current_version")[:3]
+    )
+    count = 0
+    for i, agency in enumerate(districts):
+        successors = list(agency.unit.successors.order_by("code")[:2])
+        for j, procedure in enumerate(procedures):
+            home = successors[(i + j) % len(successors)] if successors else None
+            dossier_submit(
+                version=procedure.current_version,
+                agency=agency,
+                reception_agency=agency,
+                level=Level.FORMER_DISTRICT,
+                applicant_name=DEMO_APPLICANTS[(i + j) % 4],
+                applicant_address=home.name if home else "",
+                applicant_commune=home,
+                submitted_at=dt.datetime(2025, 6, 20, 9, 0, tzinfo=dt.UTC),
+            )
+            count += 1
+    return count

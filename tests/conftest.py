@@ -1,5 +1,6 @@
 """Personas and shared fixtures. The suite runs against real PostgreSQL and Redis."""
 
+import io
 import os
 import socket
 import subprocess
@@ -11,6 +12,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
+from django.utils import translation
 
 from tests.factories import (
     AgencyFactory,
@@ -174,3 +177,33 @@ def celery_worker_process():
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture
+def english():
+    """For tests that match (English) message texts; Vietnamese is covered by its own tests."""
+    with translation.override("en"):
+        yield
+
+
+def _load_demo() -> None:
+    quiet = io.StringIO()
+    call_command(
+        "load_units", "--former-districts", "units/data/former_districts_68.csv", stdout=quiet
+    )
+    call_command("load_demo", "--password", "demo-password-1", "--quiet-logins", stdout=quiet)
+
+
+@pytest.fixture
+def demo(registry, db):
+    """The demo agencies, staff, catalogue and dossiers, inside the test's transaction."""
+    _load_demo()
+
+
+@pytest.fixture(scope="module")
+def demo_readonly(registry, django_db_blocker):
+    """The demo data once for a module whose tests only read it; rolled back afterwards."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        _load_demo()
+        yield
+        transaction.set_rollback(True)

@@ -145,6 +145,10 @@ class AgencyKind(models.TextChoices):
         "commune_service_centre",
         _("commune public-administration service centre"),
     )
+    FORMER_DISTRICT_COMMITTEE = (
+        "former_district_committee",
+        _("district People's Committee (dissolved)"),
+    )
     OTHER = "other", _("other agency")
 
 

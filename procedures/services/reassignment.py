@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procedures.errors import AssignmentOverlapError, ReassignmentError
-from procedures.hooks import rerouters
+from procedures.hooks import RerouteRequest, rerouters
 from procedures.models import Assignment, CatalogueEvent, Level, Procedure, ReassignmentBatch
 from procedures.selectors import active_on, former_district_assignments
 from units.models import Agency, AgencyKind, Unit, UnitLevel
@@ -153,10 +153,16 @@ def reassignment_preview(
         target_agency=target_agency,
         target_communes=target_communes,
     )
-    ids = [p.pk for p in procedures]
+    request = RerouteRequest(
+        province_code=province.code,
+        procedure_ids=tuple(p.pk for p in procedures),
+        target=target,
+        target_agency_id=target_agency.pk if target_agency else None,
+        target_commune_codes=tuple(u.code for u in target_communes),
+    )
     dossiers: Counter[str] = Counter()
     for rerouter in rerouters():
-        dossiers.update(rerouter.count_open(procedure_ids=ids, province_code=province.code))
+        dossiers.update(rerouter.count_open(request=request))
     communes = (
         Unit.objects.filter(parent=province, level=UnitLevel.COMMUNE).count()
         if target == Target.ALL_COMMUNES

@@ -139,9 +139,7 @@ def demo_live(live_server):
             verbosity=0,
             stdout=devnull,
         )
-        call_command(
-            "load_demo", "--password", DEMO_PASSWORD, "--quiet-logins", stdout=devnull
-        )
+        call_command("load_demo", "--password", DEMO_PASSWORD, "--quiet-logins", stdout=devnull)
     return live_server
 
 

@@ -1,6 +1,5 @@
 """/health/ against the real database, Redis and (for the worker check) a real Celery worker."""
 
-
 import pytest
 
 UNREACHABLE = "redis://127.0.0.1:1/0"  # nothing listens on port 1

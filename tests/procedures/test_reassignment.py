@@ -31,8 +31,8 @@ class RecordingRerouter:
         self.rerouted: list[tuple[int, bool]] = []
         self.reverted: list[int] = []
 
-    def count_open(self, *, procedure_ids, province_code):
-        return dict(self.per_commune) if province_code == "68" else {}
+    def count_open(self, *, request):
+        return dict(self.per_commune) if request.province_code == "68" else {}
 
     def reroute(self, *, batch):
         self.rerouted.append((batch.pk, transaction.get_connection().in_atomic_block))

@@ -1,14 +1,6 @@
 import pytest
-from django.utils import translation
 
 from units.models import Succession, Unit, UnitLevel, UnitRevision
-
-
-@pytest.fixture
-def english():
-    """For tests that match (English) message texts; the Vietnamese ones have their own tests."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

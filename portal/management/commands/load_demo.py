@@ -26,7 +26,7 @@ class Command(BaseCommand):
             report = demo_load(password=options["password"] or demo_password())
         self.stdout.write(
             f"Demo data: {report.agencies} agencies, {len(report.logins)} logins, "
-            f"{report.procedures} procedures."
+            f"{report.procedures} procedures, {report.dossiers} dossiers."
         )
         if options["quiet_logins"]:
             return
