@@ -107,17 +107,87 @@ def bench_search() -> None:
     )
 
 
+def former_districts_with_dossiers(province, communes, procedures, dossiers: int) -> None:
+    """Generated former districts of ``province`` (each commune the successor of one), their
+    People's Committees and ``dossiers`` open dossiers held by them."""
+    from dossiers.models import Dossier, Status
+    from units.models import Agency, AgencyKind, Succession
+
+    districts = [
+        Unit(
+            code=f"{900 + i:03d}",
+            name=f"Quận {i + 1}",
+            type="former_district",
+            level=UnitLevel.FORMER_DISTRICT,
+            parent=province,
+            search_name=f"quan {i + 1}",
+            valid_to=dt.date(2025, 6, 30),
+        )
+        for i in range(20)
+    ]
+    Unit.objects.bulk_create(districts)
+    Succession.objects.bulk_create(
+        Succession(predecessor=districts[i % 20], successor=c, effective_on=dt.date(2025, 7, 1))
+        for i, c in enumerate(communes)
+    )
+    Agency.objects.bulk_create(
+        [
+            Agency(
+                identifier=f"{c.code[:3]}.{c.code[3:]}.02.H{province.code}",
+                name=f"UBND {c.name}",
+                unit=c,
+                kind=AgencyKind.COMMUNE_COMMITTEE,
+                search_name=c.search_name,
+            )
+            for c in communes
+        ]
+        + [
+            Agency(
+                identifier=f"{d.code}.00.02.H{province.code}",
+                name=f"UBND {d.name}",
+                unit=d,
+                kind=AgencyKind.FORMER_DISTRICT_COMMITTEE,
+                search_name=d.search_name,
+            )
+            for d in districts
+        ]
+    )
+    held = list(Agency.objects.filter(unit__in=districts))
+    successors = {
+        d.code: [c for i, c in enumerate(communes) if i % 20 == n] for n, d in enumerate(districts)
+    }
+    rows = []
+    for i in range(dossiers):
+        agency = held[i % len(held)]
+        procedure = procedures[i % len(procedures)]
+        rows.append(
+            Dossier(
+                code=f"BENCH-{i:06d}",
+                procedure=procedure,
+                version_id=procedure.current_version_id,
+                status=Status.IN_PROCESSING,
+                channel=2,
+                reception_agency=agency,
+                agency=agency,
+                level="former_district",
+                applicant_name="Nguyễn Văn A",
+                applicant_commune=successors[agency.unit_id][i % len(successors[agency.unit_id])],
+            )
+        )
+    Dossier.objects.bulk_create(rows, batch_size=2000)
+
+
 def bench_reassignment() -> None:
     province = max(
         Unit.objects.filter(level=UnitLevel.PROVINCE),
         key=lambda u: u.children.filter(level=UnitLevel.COMMUNE).count(),
     )
-    communes = list(province.children.filter(level=UnitLevel.COMMUNE))
+    communes = list(province.children.filter(level=UnitLevel.COMMUNE).order_by("code"))
     procedures = list(Procedure.objects.order_by("code")[:50])
     admin = django.contrib.auth.get_user_model().objects.get(username="admin")
-    for label, target, chosen in (
-        ("all commune service centres", "all_communes", []),
-        ("each commune chosen (one assignment per commune)", "chosen_communes", communes),
+    for label, target, chosen, dossiers in (
+        ("all commune service centres", "all_communes", [], 10_000),
+        ("each commune chosen (one assignment per commune)", "chosen_communes", communes, 10_000),
     ):
         with transaction.atomic():
             Assignment.objects.bulk_create(
@@ -129,6 +199,7 @@ def bench_reassignment() -> None:
                 )
                 for p in procedures
             )
+            former_districts_with_dossiers(province, communes, procedures, dossiers)
             start = time.perf_counter()
             batch = reassignment_commit(
                 province=province,
@@ -143,7 +214,9 @@ def bench_reassignment() -> None:
             print(
                 f"reassign 50 procedures of {province.name} ({len(communes)} communes) to "
                 f"{label}: {batch.summary['assignments_created']} assignments created, "
-                f"{batch.summary['assignments_closed']} closed in {elapsed * 1000:.0f} ms"
+                f"{batch.summary['assignments_closed']} closed, "
+                f"{batch.summary['dossiers_rerouted']} open dossiers re-routed with an event "
+                f"each, in {elapsed:.2f} s"
             )
             transaction.set_rollback(True)
     assert not ReassignmentBatch.objects.filter(reason="bench").exists()
