@@ -109,25 +109,29 @@ class ProcedureFilter(django_filters.FilterSet):
     field = django_filters.ModelChoiceFilter(queryset=Field.objects.all(), method="noop")
     level = django_filters.ChoiceFilter(choices=Level.choices, method="noop")
     online_level = django_filters.ChoiceFilter(choices=OnlineLevel.choices, method="noop")
-    agency = django_filters.ModelChoiceFilter(
-        queryset=Agency.objects.select_related("unit"), to_field_name="identifier", method="noop"
-    )
-    province = django_filters.ModelChoiceFilter(
-        queryset=Unit.objects.filter(level=UnitLevel.PROVINCE), method="noop"
-    )
+    agency = django_filters.CharFilter(method="noop", max_length=13)
+    province = django_filters.CharFilter(method="noop", max_length=2)
 
     def noop(self, queryset, name, value):
         return queryset
 
     def filter_queryset(self, queryset):
         data = self.form.cleaned_data
+        agency = None
+        if data.get("agency"):
+            agency = Agency.objects.select_related("unit").filter(identifier=data["agency"]).first()
+            if agency is None:
+                raise ValidationError({"agency": [_("No agency has this identifier.")]})
+        province = data.get("province") or None
+        if province and not Unit.objects.filter(code=province, level=UnitLevel.PROVINCE).exists():
+            raise ValidationError({"province": [_("No province has this code.")]})
         return selectors.procedure_search(
             query=data.get("search") or "",
             field=data["field"].pk if data.get("field") else None,
             level=data.get("level") or None,
             online_level=data.get("online_level") or None,
-            agency=data.get("agency"),
-            province=data["province"].code if data.get("province") else None,
+            agency=agency,
+            province=province,
         )
 
 

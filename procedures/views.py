@@ -4,7 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from procedures import selectors, services
 from procedures.errors import CatalogueError
 from procedures.exporting import catalogue_csv, catalogue_xlsx
 from procedures.forms import CatalogueSearchForm, ReassignmentForm, RevertForm
-from procedures.models import CatalogueEvent, Procedure, ReassignmentBatch
+from procedures.models import CatalogueEvent, DocumentComponent, Procedure, ReassignmentBatch
 from procedures.services.reassignment import batch_progress
 from units.selectors import provinces_administered_by
 
@@ -64,6 +65,22 @@ def procedure_detail(request, code: str):
             "workflow": version.workflow.all(),
             "assignments": selectors.assignments_on(procedure=procedure, on=today),
         },
+    )
+
+
+def form_download(request, code: str, component_id: int):
+    """A procedure's published form (mẫu đơn, tờ khai): public, like the catalogue."""
+    component = get_object_or_404(
+        DocumentComponent.objects.select_related("case__version__procedure"),
+        pk=component_id,
+        case__version__procedure__code=code,
+    )
+    if not component.form_file:
+        raise Http404
+    return FileResponse(
+        component.form_file.open("rb"),
+        as_attachment=True,
+        filename=component.form_file.name.rsplit("/", 1)[-1],
     )
 
 
@@ -215,9 +232,13 @@ def batch_revert(request, pk: int):
 @login_required
 def history(request):
     """Every change to the catalogue and its assignments, newest first (administrators)."""
-    if not provinces_administered_by(request.user).exists():
+    provinces = provinces_administered_by(request.user)
+    if not provinces.exists():
         raise PermissionDenied
-    events = CatalogueEvent.objects.select_related("procedure", "batch", "actor")
+    # The catalogue is national; reassignments belong to the province that made them.
+    events = CatalogueEvent.objects.filter(
+        Q(batch__isnull=True) | Q(batch__province__in=provinces)
+    ).select_related("procedure", "batch", "actor")
     code = request.GET.get("procedure", "").strip()
     if code:
         events = events.filter(procedure__code=code)

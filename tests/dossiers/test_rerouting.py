@@ -11,7 +11,7 @@ from procedures.selectors import former_district_report
 from procedures.services import reassignment_commit, reassignment_preview, reassignment_revert
 from units.models import Agency, AgencyKind, Succession, Unit
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo", "english")]
 
 TODAY = dt.date(2026, 11, 23)
 

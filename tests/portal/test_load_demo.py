@@ -26,11 +26,17 @@ def test_load_demo_gives_every_demo_agency_one_user_per_role_and_is_idempotent()
     call_command("load_demo", "--password", "demo-pass-123", stdout=io.StringIO())
 
     assert state() == first
-    agencies = Agency.objects.all()
+    agencies = Agency.objects.filter(memberships__isnull=False).distinct()
+    assert agencies.count() == 8
     assert {a.unit_id if len(a.unit_id) == 2 else a.unit.parent_id for a in agencies} == {
         "68",
         "01",
     }
+    # Every commune of the demo provinces has its People's Committee to receive dossiers.
+    communes = Unit.objects.filter(parent_id__in=["68", "01"], level="commune")
+    assert Agency.objects.filter(unit__in=communes).values("unit").distinct().count() == (
+        communes.count()
+    )
     for agency in agencies:
         roles = set(Membership.objects.filter(agency=agency).values_list("role", flat=True))
         expected = (

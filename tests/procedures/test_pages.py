@@ -205,3 +205,44 @@ def test_admin_import_upload_dry_run_then_import_and_errors(client):
     assert refused.status_code == 200
     assert any("1" in e for e in refused.context["errors"])
     assert not Procedure.objects.filter(code="1.999002").exists()
+
+
+def test_form_files_download_through_the_catalogue(client, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from procedures.models import DocumentComponent
+
+    settings.MEDIA_ROOT = tmp_path
+    component = DocumentComponent.objects.filter(case__version__procedure__code="1.001193").first()
+    component.form_file.save("to-khai-khai-sinh.docx", ContentFile(b"PK form"), save=False)
+    DocumentComponent.objects.filter(pk=component.pk).update(form_file=component.form_file.name)
+
+    page = client.get("/procedures/1.001193/")
+    download = client.get(f"/procedures/1.001193/forms/{component.pk}/")
+    wrong_procedure = client.get(f"/procedures/1.000894/forms/{component.pk}/")
+
+    assert f"/procedures/1.001193/forms/{component.pk}/" in page.content.decode()
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"PK form"
+    assert wrong_procedure.status_code == 404
+
+
+def test_history_shows_other_provinces_catalogue_changes_but_not_their_batches(client):
+    from procedures.services import reassignment_commit
+
+    hanoi_admin = get_user_model().objects.get(username="province_admin.p01")
+    lam_dong_admin = get_user_model().objects.get(username="province_admin.p68")
+    province = Unit.objects.get(code="68")
+    remaining = former_district_report(province=province, on=__import__("datetime").date.today())
+    batch = reassignment_commit(
+        province=province,
+        procedure_ids=[remaining.remaining[0].pk],
+        target="all_communes",
+        effective_on=remaining.on,
+        reason="NĐ 151",
+        actor=lam_dong_admin,
+    )
+
+    client.force_login(hanoi_admin)
+    events = list(client.get("/catalogue/history/").context["events"])
+
+    assert events and all(e.batch_id != batch.pk for e in events)

@@ -6,3 +6,81 @@ document.addEventListener("htmx:pushedIntoHistory", function () {
     input.value = here;
   });
 });
+
+// "Select all" for a group of checkboxes: <input type="checkbox" data-select-all="NAME"> ticks
+// every checkbox named NAME in its form. It sits in a hidden label, shown only when this runs.
+function initSelectAll(root) {
+  root.querySelectorAll("input[data-select-all]").forEach(function (master) {
+    if (master.dataset.ready) return;
+    master.dataset.ready = "1";
+    var form = master.form;
+    var name = master.dataset.selectAll;
+    var boxes = function () {
+      return Array.prototype.slice.call(
+        form.querySelectorAll('input[type="checkbox"][name="' + name + '"]')
+      );
+    };
+    var sync = function () {
+      var all = boxes();
+      var ticked = all.filter(function (box) { return box.checked; }).length;
+      master.checked = all.length > 0 && ticked === all.length;
+      master.indeterminate = ticked > 0 && ticked < all.length;
+    };
+    master.addEventListener("change", function () {
+      boxes().forEach(function (box) { box.checked = master.checked; });
+      master.indeterminate = false;
+    });
+    form.addEventListener("change", function (event) {
+      if (event.target.name === name) sync();
+    });
+    var label = master.closest("label");
+    if (label) label.hidden = false;
+    sync();
+  });
+}
+
+// Shows only the details of the chosen target: elements with data-show-for="VALUE" are visible
+// when the form's "target" radio has that value. Without JS every detail stays visible.
+function initTargetDetails(root) {
+  root.querySelectorAll("form").forEach(function (form) {
+    var details = form.querySelectorAll("[data-show-for]");
+    if (!details.length || form.dataset.targetReady) return;
+    form.dataset.targetReady = "1";
+    var update = function () {
+      var chosen = form.querySelector('input[name="target"]:checked');
+      details.forEach(function (detail) {
+        detail.hidden = !chosen || chosen.value !== detail.dataset.showFor;
+      });
+    };
+    form.addEventListener("change", function (event) {
+      if (event.target.name === "target") update();
+    });
+    update();
+  });
+}
+
+// A polled fragment (the reassignment progress) that comes back finished asks for the whole
+// page again, so the result, the summary and the revert form appear.
+document.addEventListener("htmx:load", function (event) {
+  if (event.target.matches && event.target.matches("[data-reload-page]")) {
+    window.location.reload();
+  }
+});
+
+// A search form marked data-drop-empty leaves its empty filters out of the request, so the
+// address htmx pushes reads ?q=... rather than ?q=...&field=&level=...
+document.addEventListener("htmx:configRequest", function (event) {
+  var form = event.detail.elt;
+  if (!form.hasAttribute || !form.hasAttribute("data-drop-empty")) return;
+  var data = event.detail.formData;
+  Array.from(new Set(data.keys())).forEach(function (name) {
+    var values = data.getAll(name).filter(function (value) { return value !== ""; });
+    data.delete(name);
+    values.forEach(function (value) { data.append(name, value); });
+  });
+});
+
+document.addEventListener("DOMContentLoaded", function () {
+  initSelectAll(document);
+  initTargetDetails(document);
+});
