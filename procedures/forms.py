@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Field, Level, OnlineLevel, ReassignmentBatch
@@ -31,6 +32,27 @@ class CatalogueSearchForm(forms.Form):
         empty_label=_("All provinces"),
         queryset=Unit.objects.filter(level=UnitLevel.PROVINCE).order_by("name"),
     )
+    agency = forms.ModelChoiceField(
+        label=_("Agency"),
+        required=False,
+        to_field_name="identifier",
+        empty_label=_("All agencies"),
+        queryset=Agency.objects.none(),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The agencies of the chosen province; without one, the province-level agencies only
+        # (a list of every commune's agency would be thousands long).
+        agencies = Agency.objects.filter(is_active=True).select_related("unit")
+        province = (self.data.get("province") or "").strip()
+        if province:
+            agencies = agencies.filter(Q(unit_id=province) | Q(unit__parent_id=province))
+        else:
+            agencies = agencies.filter(unit__level=UnitLevel.PROVINCE)
+        self.fields["agency"].queryset = agencies.exclude(
+            unit__level=UnitLevel.FORMER_DISTRICT
+        ).order_by("name")
 
 
 class ReassignmentForm(forms.Form):

@@ -75,11 +75,17 @@ def _catalogue(filters: dict) -> QuerySet[Procedure]:
         assigned = Assignment.objects.filter(active_on(today))
         if filters.get("agency"):
             agency = filters["agency"]
-            assigned = assigned.filter(
-                Q(agency=agency)
-                | Q(agency__isnull=True, scope_id=agency.unit_id)
-                | Q(agency__isnull=True, scope_id=agency.unit.parent_id, level=Level.COMMUNE)
+            # The agency itself, or every agency of its level in its area: a commune's
+            # committee also settles what is assigned to all communes of its province.
+            own_level = Level.PROVINCE if agency.unit.level == "province" else Level.COMMUNE
+            condition = Q(agency=agency) | Q(
+                agency__isnull=True, scope_id=agency.unit_id, level=own_level
             )
+            if own_level == Level.COMMUNE:
+                condition |= Q(
+                    agency__isnull=True, scope_id=agency.unit.parent_id, level=Level.COMMUNE
+                )
+            assigned = assigned.filter(condition)
         if filters.get("province"):
             assigned = assigned.filter(in_province(filters["province"]))
         qs = qs.filter(pk__in=assigned.values("procedure_id"))

@@ -38,6 +38,7 @@ def catalogue(request):
             level=data["level"] or None,
             online_level=data["online_level"] or None,
             province=data["province"].code if data["province"] else None,
+            agency=data["agency"],
         )
     elif not request.GET:
         results = selectors.procedure_search()

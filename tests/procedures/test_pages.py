@@ -246,3 +246,26 @@ def test_history_shows_other_provinces_catalogue_changes_but_not_their_batches(c
     events = list(client.get("/catalogue/history/").context["events"])
 
     assert events and all(e.batch_id != batch.pk for e in events)
+
+
+def test_catalogue_filters_by_agency_of_the_chosen_province(client):
+    centre = "000.00.01.H68"
+
+    response = client.get("/procedures/", {"province": "68", "agency": centre})
+    unknown = client.get("/procedures/", {"agency": "999.99.99.H99"})
+
+    codes = {p.code for p in response.context["page"].object_list}
+    assert response.status_code == 200 and codes
+    assert codes <= set(
+        Assignment.objects.filter(agency__identifier=centre).values_list(
+            "procedure__code", flat=True
+        )
+    )
+    assert unknown.context["form"].errors["agency"]
+
+
+def test_a_commune_agency_settles_what_all_communes_of_its_province_settle(client):
+    response = client.get("/procedures/", {"province": "68", "agency": "229.18.01.H68",
+                                           "q": "dang ky khai sinh"})
+
+    assert response.context["page"].object_list[0].code == "1.001193"
