@@ -265,7 +265,8 @@ def test_catalogue_filters_by_agency_of_the_chosen_province(client):
 
 
 def test_a_commune_agency_settles_what_all_communes_of_its_province_settle(client):
-    response = client.get("/procedures/", {"province": "68", "agency": "229.18.01.H68",
-                                           "q": "dang ky khai sinh"})
+    response = client.get(
+        "/procedures/", {"province": "68", "agency": "229.18.01.H68", "q": "dang ky khai sinh"}
+    )
 
     assert response.context["page"].object_list[0].code == "1.001193"
