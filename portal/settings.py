@@ -213,6 +213,10 @@ AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
+# Citizens sign in with the national e-ID. The mock e-ID page (pick a test identity) stands in
+# for it in development and tests; it is off unless DEBUG or explicitly enabled.
+EID_MOCK_ENABLED = env_bool("EID_MOCK_ENABLED", DEBUG)
+
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]

@@ -14,6 +14,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("EID_MOCK_ENABLED", "1")
 
 from portal.settings import *  # noqa: F403
 

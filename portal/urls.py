@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from portal import views
+from portal import eid, views
 from portal.health import PortalHealthView
 from procedures.api import ProcedureViewSet, ReassignmentViewSet
 from units.api import AgencyViewSet, UnitViewSet
@@ -23,6 +23,7 @@ portal_patterns = (
         path("accounts/otp/", views.otp_verify, name="otp-verify"),
         path("accounts/otp/setup/", views.otp_setup, name="otp-setup"),
         path("staff/", views.staff_home, name="staff-home"),
+        path("eid/mock/", eid.mock_eid, name="eid-mock"),
     ],
     "portal",
 )
