@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dossiers.models import Channel, Dossier, DossierEvent, Status
 from units.models import Agency
@@ -80,3 +81,99 @@ def dossier_submit(
         new_status=Status.SUBMITTED,
     )
     return dossier
+
+
+CHANNEL_KIND = {Channel.DIRECT: "direct", Channel.ONLINE: "online", Channel.POSTAL: "postal"}
+WITHDRAWABLE = (
+    Status.SUBMITTED,
+    Status.RECEIVED,
+    Status.SUPPLEMENT_REQUESTED,
+    Status.FINANCIAL_OBLIGATION,
+)
+
+
+def _transition(
+    dossier: Dossier,
+    *,
+    allowed,
+    new_status: int,
+    actor,
+    note: str = "",
+    role: str = "",
+    fields: dict | None = None,
+) -> Dossier:
+    """Lock the dossier, check its status, write the change and its event (one transaction)."""
+    from dossiers.errors import TransitionNotAllowed
+
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if locked.status not in allowed:
+        raise TransitionNotAllowed(
+            _("The dossier is %(status)s: this step is not possible now.")
+            % {"status": locked.get_status_display()}
+        )
+    old = locked.status
+    locked.status = new_status
+    for name, value in (fields or {}).items():
+        setattr(locked, name, value)
+    locked.save(update_fields=["status", "updated_at", *(fields or {})])
+    DossierEvent.objects.create(
+        dossier=locked,
+        kind=DossierEvent.Kind.TRANSITION,
+        actor=actor,
+        role=role,
+        agency=locked.agency,
+        old_status=old,
+        new_status=new_status,
+        note=note,
+    )
+    return locked
+
+
+@transaction.atomic
+def dossier_receive(*, dossier: Dossier, actor, received_at: dt.datetime | None = None) -> Dossier:
+    """Accept a submitted dossier (status 1 → 2): the appointment is set by the calendar.
+
+    The legal time is the one of the channel the dossier came through, in the version it was
+    submitted under; the procedure's 15:00 cut-off applies.
+    """
+    from dossiers.calendar import appointment, calendar_for
+
+    received_at = received_at or timezone.now()
+    version = dossier.version
+    channel = (
+        version.channels.filter(kind=CHANNEL_KIND[Channel(dossier.channel)]).first()
+        or version.channels.order_by("processing_time").first()
+    )
+    due = appointment(
+        received_at,
+        channel.processing_time,
+        channel.time_unit,
+        version.same_day_cutoff,
+        calendar_for(timezone.localtime(received_at).date()),
+    )
+    return _transition(
+        dossier,
+        allowed=(Status.SUBMITTED,),
+        new_status=Status.RECEIVED,
+        actor=actor,
+        role="receiver",
+        fields={"received_at": received_at, "appointment_at": due},
+    )
+
+
+@transaction.atomic
+def dossier_withdraw(*, dossier: Dossier, actor, reason: str = "") -> Dossier:
+    """The applicant withdraws the dossier (status 7) while it is not being decided on."""
+    from dossiers.errors import TransitionNotAllowed
+
+    if dossier.applicant_id != actor.pk:
+        raise TransitionNotAllowed(_("Only the applicant can withdraw the dossier."))
+    return _transition(
+        dossier,
+        allowed=WITHDRAWABLE,
+        new_status=Status.WITHDRAWN,
+        actor=actor,
+        note=reason,
+        role="applicant",
+        fields={"finished_at": timezone.now()},
+    )

@@ -47,6 +47,12 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Uploaded and generated files go to a folder of the test's own, never var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     """Each test starts with an empty cache (throttles, locks), as Redis keeps it between runs."""
     cache.clear()

@@ -1,0 +1,182 @@
+"""Online submission: drafts saved as the citizen goes, documents, then the dossier.
+
+Every state change here is a service (keyword-only, one transaction); views and the API only
+parse input and call them.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dossiers.errors import NoCompetentAgency, SubmissionInvalid
+from dossiers.models import Channel, Dossier, ResultDelivery
+from dossiers.models_documents import DossierDocument, DossierDraft
+from dossiers.services import dossier_submit
+from dossiers.uploads import check_upload
+from procedures.models import Assignment, DocumentComponent, Level, Procedure
+from procedures.selectors import active_on
+from units.models import Agency, AgencyKind, Unit, UnitLevel
+
+APPLICANT_FIELDS = (
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_phone",
+    "applicant_email",
+    "applicant_address",
+)
+COMMUNE_KINDS = (AgencyKind.COMMUNE_SERVICE_CENTRE, AgencyKind.COMMUNE_COMMITTEE)
+
+
+@transaction.atomic
+def draft_start(*, applicant, procedure: Procedure) -> DossierDraft:
+    """The citizen's draft for this procedure, resumed if one exists (from any device)."""
+    draft = DossierDraft.objects.filter(applicant=applicant, procedure=procedure).first()
+    if draft is not None:
+        return draft
+    profile = getattr(applicant, "citizen_profile", None)
+    data = {}
+    if profile is not None:
+        data = {
+            "applicant_name": profile.full_name,
+            "applicant_id_number": profile.cccd,
+            "applicant_phone": profile.phone,
+            "applicant_email": profile.email,
+            "applicant_address": profile.address,
+        }
+    return DossierDraft.objects.create(
+        applicant=applicant, procedure=procedure, version=procedure.current_version, data=data
+    )
+
+
+@transaction.atomic
+def draft_save(*, draft: DossierDraft, data: dict) -> DossierDraft:
+    """Keep what was typed (as typed, even if not yet valid): nothing is ever lost."""
+    draft.data = {**draft.data, **{k: v for k, v in data.items() if isinstance(v, str)}}
+    draft.save(update_fields=["data", "updated_at"])
+    return draft
+
+
+@transaction.atomic
+def draft_attach(
+    *, draft: DossierDraft, component: DocumentComponent | None, upload, user
+) -> DossierDocument:
+    """Check and store one file for a component; it replaces the component's previous file."""
+    if component is not None and component.case.version_id != draft.version_id:
+        raise SubmissionInvalid(_("This document is not part of the procedure."), field="file")
+    stored = draft.documents.exclude(component=component).aggregate(n=Sum("size"))["n"] or 0
+    try:
+        checked = check_upload(upload, already_stored=stored)
+    except ValidationError as exc:
+        raise SubmissionInvalid(exc.messages[0], field="file") from exc
+    if component is not None:
+        draft.documents.filter(component=component).delete()
+    document = DossierDocument(
+        draft=draft,
+        component=component,
+        original_name=upload.name[:255],
+        mime=checked.mime,
+        extension=checked.extension,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=user,
+    )
+    document.file.save("upload", upload, save=False)
+    document.save()
+    draft.save(update_fields=["updated_at"])
+    return document
+
+
+def required_components(version, case) -> list[DocumentComponent]:
+    """Components the applicant submits (at least one original or copy)."""
+    if case is None:
+        return []
+    return [c for c in case.components.all() if c.originals or c.copies]
+
+
+def competent_agency(*, procedure: Procedure, commune: Unit, on=None) -> tuple[Agency, str]:
+    """Who settles this procedure for an applicant living in ``commune`` (and at what level)."""
+    on = on or timezone.localdate()
+    assignments = (
+        Assignment.objects.filter(procedure=procedure)
+        .filter(active_on(on))
+        .filter(Q(scope=commune) | Q(scope_id=commune.parent_id))
+    )
+    for assignment in assignments.select_related("agency").order_by("level"):
+        if assignment.agency_id:
+            return assignment.agency, assignment.level
+        if assignment.level == Level.COMMUNE:
+            agency = (
+                Agency.objects.filter(unit=commune, kind__in=COMMUNE_KINDS, is_active=True)
+                .order_by("-kind")
+                .first()
+            )
+            if agency is not None:
+                return agency, Level.COMMUNE
+    raise NoCompetentAgency(
+        _("No agency settles this procedure for %(commune)s yet.") % {"commune": commune.name},
+        field="applicant_commune",
+    )
+
+
+@transaction.atomic
+def draft_submit(*, draft: DossierDraft) -> Dossier:
+    """Turn a complete draft into a dossier (status 1, code, event); every problem is named."""
+    draft = DossierDraft.objects.select_for_update().get(pk=draft.pk)
+    data = draft.data
+    errors: dict[str, list[str]] = {}
+    if not data.get("applicant_name", "").strip():
+        errors["applicant_name"] = [_("Enter the applicant's full name.")]
+    if not (data.get("applicant_phone", "").strip() or data.get("applicant_email", "").strip()):
+        errors["applicant_phone"] = [_("Give a phone number or an e-mail to be reached at.")]
+    commune = Unit.objects.filter(
+        code=data.get("applicant_commune", ""), level=UnitLevel.COMMUNE
+    ).first()
+    if commune is None:
+        errors["applicant_commune"] = [_("Choose the commune where you live.")]
+    version = draft.version
+    case = version.cases.filter(pk=data.get("case") or 0).first() or version.cases.first()
+    attached = set(draft.documents.values_list("component_id", flat=True))
+    missing = [c.name for c in required_components(version, case) if c.pk not in attached]
+    if missing:
+        errors["documents"] = [_("Attach: %(names)s") % {"names": "; ".join(missing)}]
+    delivery = data.get("result_delivery") or ResultDelivery.COUNTER
+    if delivery not in ResultDelivery.values:
+        errors["result_delivery"] = [_("Choose how to receive the result.")]
+    if errors:
+        raise SubmissionInvalid(errors=errors)
+    agency, level = competent_agency(procedure=draft.procedure, commune=commune)
+    reception = (
+        Agency.objects.filter(
+            identifier=data.get("reception_agency") or "",
+            is_active=True,
+            unit__in=[
+                commune.parent_id,
+                *Unit.objects.filter(parent_id=commune.parent_id).values_list("code", flat=True),
+            ],
+        ).first()
+        or agency
+    )
+    dossier = dossier_submit(
+        version=version,
+        agency=agency,
+        reception_agency=reception,
+        level=level,
+        channel=Channel.ONLINE,
+        applicant=draft.applicant,
+        applicant_name=data["applicant_name"].strip(),
+        applicant_id_number=data.get("applicant_id_number", "").strip(),
+        applicant_phone=data.get("applicant_phone", "").strip(),
+        applicant_email=data.get("applicant_email", "").strip(),
+        applicant_address=data.get("applicant_address", "").strip(),
+        applicant_commune=commune,
+        vneid_verified=getattr(
+            getattr(draft.applicant, "citizen_profile", None), "vneid_verified", False
+        ),
+        case=case,
+        result_delivery=delivery,
+    )
+    draft.documents.update(dossier=dossier, draft=None)
+    draft.delete()
+    return dossier
