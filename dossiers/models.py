@@ -197,5 +197,7 @@ class CodeSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.day} {self.last}"
+
+
 from dossiers.models_calendar import CalendarDay  # noqa: E402,F401
 from dossiers.models_documents import DossierDocument, DossierDraft  # noqa: E402,F401
