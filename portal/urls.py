@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from dossiers.api import DossierViewSet
 from portal import eid, views
 from portal.health import PortalHealthView
 from procedures.api import ProcedureViewSet, ReassignmentViewSet
@@ -14,6 +15,7 @@ router.register("units", UnitViewSet, basename="unit")
 router.register("agencies", AgencyViewSet, basename="agency")
 router.register("procedures", ProcedureViewSet, basename="procedure")
 router.register("reassignments", ReassignmentViewSet, basename="reassignment")
+router.register("dossiers", DossierViewSet, basename="dossier")
 
 portal_patterns = (
     [

@@ -1,0 +1,104 @@
+"""REST API for citizens' dossiers: one-shot submission and their own dossiers.
+
+``POST /api/v1/dossiers/`` takes the form's fields and, as multipart, one file per required
+document component (field ``component_<id>``): the same services as the pages, so the same
+checks and the same field-level errors (400), never a half-made dossier.
+"""
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from dossiers.errors import DossierError
+from dossiers.models import Dossier, ResultDelivery
+from dossiers.submission import draft_attach, draft_save, draft_start, draft_submit
+from procedures.models import DocumentComponent, Procedure
+
+
+class IsCitizen(permissions.BasePermission):
+    message = _("Sign in with your electronic identity first.")
+
+    def has_permission(self, request, view):
+        return request.user.is_authenticated and hasattr(request.user, "citizen_profile")
+
+
+class SubmissionSerializer(serializers.Serializer):
+    procedure = serializers.SlugRelatedField(
+        slug_field="code", queryset=Procedure.objects.filter(current_version__isnull=False)
+    )
+    case = serializers.IntegerField(required=False)
+    applicant_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    applicant_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    applicant_email = serializers.EmailField(required=False, allow_blank=True)
+    applicant_address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    applicant_commune = serializers.RegexField(r"^\d{5}$", max_length=5)
+    reception_agency = serializers.CharField(max_length=13, required=False, allow_blank=True)
+    result_delivery = serializers.ChoiceField(choices=ResultDelivery.choices, required=False)
+
+
+class DossierSerializer(serializers.ModelSerializer):
+    procedure = serializers.CharField(source="procedure.code")
+    agency = serializers.CharField(source="agency.identifier")
+    reception_agency = serializers.CharField(source="reception_agency.identifier")
+    status_name = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "code",
+            "procedure",
+            "status",
+            "status_name",
+            "channel",
+            "agency",
+            "reception_agency",
+            "applicant_name",
+            "submitted_at",
+            "received_at",
+            "appointment_at",
+            "finished_at",
+            "returned_at",
+        ]
+
+
+class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A citizen's own dossiers, and online submission."""
+
+    serializer_class = DossierSerializer
+    permission_classes = [IsCitizen]
+    lookup_field = "code"
+    lookup_value_regex = r"[0-9A-Z.]+-\d{6}-\d{4,}"
+
+    def get_queryset(self):
+        return Dossier.objects.filter(applicant=self.request.user).select_related(
+            "procedure", "agency", "reception_agency"
+        )
+
+    @extend_schema(request=SubmissionSerializer, responses={201: DossierSerializer})
+    def create(self, request):
+        data = SubmissionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = {k: str(v) for k, v in data.validated_data.items() if k != "procedure"}
+        procedure = data.validated_data["procedure"]
+        files = {k: f for k, f in request.FILES.items() if k.startswith("component_")}
+        try:
+            with transaction.atomic():
+                draft = draft_start(applicant=request.user, procedure=procedure)
+                draft = draft_save(draft=draft, data=values)
+                for key, upload in files.items():
+                    component = get_object_or_404(
+                        DocumentComponent,
+                        pk=key.removeprefix("component_") or 0,
+                        case__version=draft.version,
+                    )
+                    draft_attach(draft=draft, component=component, upload=upload, user=request.user)
+                dossier = draft_submit(draft=draft)
+        except DossierError as exc:
+            raise ValidationError(
+                exc.errors or {"non_field_errors": [str(exc.message)]}, code=exc.code
+            ) from exc
+        return Response(DossierSerializer(dossier).data, status=status.HTTP_201_CREATED)
