@@ -79,7 +79,7 @@ def main() -> None:
         verbosity=0,
         stdout=quiet,
     )
-    call_command("load_demo", "--quiet-logins", stdout=quiet)  # noqa: SIM115
+    call_command("load_demo", "--quiet-logins", stdout=quiet)
     version = Procedure.objects.get(code="1.001193").current_version
     citizen = CitizenProfile.objects.get(cccd="068190000123").user
     client = APIClient()
