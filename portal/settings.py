@@ -244,6 +244,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# --- Dossier files ---------------------------------------------------------------------------------
+DOSSIER_MAX_FILE_BYTES = env_int("DOSSIER_MAX_FILE_BYTES", 10 * 1024 * 1024)
+DOSSIER_MAX_TOTAL_BYTES = env_int("DOSSIER_MAX_TOTAL_BYTES", 50 * 1024 * 1024)
+CLAMD_ADDRESS = os.environ.get("CLAMD_ADDRESS", "")
+RECEIPT_FONT_DIR = os.environ.get("RECEIPT_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+
 # --- E-mail -------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
