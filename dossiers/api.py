@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from dossiers.errors import DossierError
 from dossiers.models import Dossier, ResultDelivery
+from dossiers.selectors import dossiers_of_applicant
 from dossiers.submission import draft_attach, draft_save, draft_start, draft_submit
 from procedures.models import DocumentComponent, Procedure
 
@@ -77,9 +78,7 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Dossier.objects.none()
-        return Dossier.objects.filter(applicant=self.request.user).select_related(
-            "procedure", "agency", "reception_agency"
-        )
+        return dossiers_of_applicant(self.request.user)
 
     @extend_schema(request=SubmissionSerializer, responses={201: DossierSerializer})
     def create(self, request):

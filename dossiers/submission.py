@@ -5,6 +5,7 @@ parse input and call them.
 """
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -26,6 +27,13 @@ APPLICANT_FIELDS = (
     "applicant_email",
     "applicant_address",
 )
+LIMITS = {
+    "applicant_name": 200,
+    "applicant_id_number": 20,
+    "applicant_phone": 20,
+    "applicant_email": 254,
+    "applicant_address": 300,
+}
 COMMUNE_KINDS = (AgencyKind.COMMUNE_SERVICE_CENTRE, AgencyKind.COMMUNE_COMMITTEE)
 
 
@@ -128,6 +136,17 @@ def draft_submit(*, draft: DossierDraft) -> Dossier:
     errors: dict[str, list[str]] = {}
     if not data.get("applicant_name", "").strip():
         errors["applicant_name"] = [_("Enter the applicant's full name.")]
+    for name, limit in LIMITS.items():
+        if len(data.get(name, "").strip()) > limit:
+            errors.setdefault(name, []).append(
+                _("At most %(limit)s characters.") % {"limit": limit}
+            )
+    email = data.get("applicant_email", "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.setdefault("applicant_email", []).append(_("Enter a valid e-mail address."))
     if not (data.get("applicant_phone", "").strip() or data.get("applicant_email", "").strip()):
         errors["applicant_phone"] = [_("Give a phone number or an e-mail to be reached at.")]
     commune = Unit.objects.filter(

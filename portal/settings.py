@@ -244,7 +244,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-# --- Dossier files ---------------------------------------------------------------------------------
+# --- Dossier files --------------------------------------------------------------------------
 DOSSIER_MAX_FILE_BYTES = env_int("DOSSIER_MAX_FILE_BYTES", 10 * 1024 * 1024)
 DOSSIER_MAX_TOTAL_BYTES = env_int("DOSSIER_MAX_TOTAL_BYTES", 50 * 1024 * 1024)
 CLAMD_ADDRESS = os.environ.get("CLAMD_ADDRESS", "")

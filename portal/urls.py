@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("units.urls")),
     path("", include("procedures.urls")),
+    path("", include("dossiers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", PortalHealthView.as_view(), name="health"),
     path("api/v1/", include(router.urls)),

@@ -542,7 +542,7 @@ def test_administrators_add_a_swap_and_the_database_refuses_a_wrong_one(client, 
     assert added.status_code == 302
     assert CalendarDay.objects.get(date=D(2026, 2, 28)).source == "administrator"
     assert wrong.status_code == 200
-    assert "Only a Saturday or a Sunday can be made a working day." in wrong.content.decode()
+    assert "Chỉ có thể chuyển thứ Bảy hoặc Chủ nhật thành ngày làm việc." in wrong.content.decode()
     assert not CalendarDay.objects.filter(date=D(2026, 3, 2)).exists()
     assert delete_package.status_code == 403
     assert CalendarDay.objects.filter(pk=package_row.pk).exists()

@@ -159,3 +159,21 @@ def sign_in_staff(page, username: str, next_path: str) -> None:
     code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
     page.locator("#id_token").fill(f"{code:0{device.digits}d}")
     page.locator("main form button[type=submit]").click()
+
+
+def sign_in_citizen(page, full_name: str, next_path: str = "/") -> None:
+    """Through the mock e-ID page, as a citizen picks a test identity; lands on ``next_path``."""
+    page.goto(f"/eid/mock/?next={next_path}")
+    page.get_by_role("button", name=full_name).click()
+    page.wait_for_url(f"**{next_path}")
+
+
+@pytest.fixture
+def small_pdf(tmp_path) -> Path:
+    """A tiny but genuine PDF file to upload as a dossier document."""
+    path = tmp_path / "to-khai-khai-sinh.pdf"
+    path.write_bytes(
+        b"%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    return path

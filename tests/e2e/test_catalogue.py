@@ -76,9 +76,8 @@ def test_phone_search_without_accents_finds_birth_registration_and_shows_time_an
     )
     expect(channels.locator(".processing-time")).to_have_text(["1 ngày làm việc"] * 3)
     expect(channels.locator(".fee")).to_have_text(["Miễn phí"] * 3)
-    submit = page.get_by_role("button", name="Nộp hồ sơ trực tuyến")
-    expect(submit).to_be_disabled()
-    expect(page.locator("#submit-online-soon")).to_contain_text("sắp được mở")
+    submit = page.get_by_role("link", name="Nộp hồ sơ trực tuyến")
+    expect(submit).to_have_attribute("href", "/procedures/1.001193/submit/")
     workflow = page.locator("details.disclosure")
     expect(workflow.locator("table")).not_to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -80,7 +80,31 @@ document.addEventListener("htmx:configRequest", function (event) {
   });
 });
 
+// The submission form: with htmx the commune list follows the province select by itself, so
+// the "show the communes" button that does it without JavaScript goes away; and only the
+// documents of the chosen case (radio "case") are shown.
+function initSubmissionForm(root) {
+  if (window.htmx) {
+    root.querySelectorAll("[data-js-remove]").forEach(function (element) { element.remove(); });
+  }
+  root.querySelectorAll("form").forEach(function (form) {
+    var groups = form.querySelectorAll("[data-case]");
+    if (!groups.length || form.dataset.caseReady) return;
+    form.dataset.caseReady = "1";
+    var update = function () {
+      var chosen = form.querySelector('input[name="case"]:checked');
+      if (!chosen) return;
+      groups.forEach(function (group) { group.hidden = group.dataset.case !== chosen.value; });
+    };
+    form.addEventListener("change", function (event) {
+      if (event.target.name === "case") update();
+    });
+    update();
+  });
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   initSelectAll(document);
   initTargetDetails(document);
+  initSubmissionForm(document);
 });

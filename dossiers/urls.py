@@ -1,0 +1,23 @@
+from django.urls import path
+
+from dossiers import views
+
+app_name = "dossiers"
+urlpatterns = [
+    path("procedures/<str:code>/submit/", views.submission, name="submit"),
+    path(
+        "procedures/<str:code>/submit/communes/",
+        views.submission_communes,
+        name="submit-communes",
+    ),
+    path(
+        "procedures/<str:code>/submit/autosave/",
+        views.submission_autosave,
+        name="submit-autosave",
+    ),
+    path("my/dossiers/", views.my_dossiers, name="mine"),
+    path("my/dossiers/<str:code>/", views.dossier_detail, name="detail"),
+    path("my/dossiers/<str:code>/withdraw/", views.dossier_withdraw_view, name="withdraw"),
+    path("my/dossiers/<str:code>/receipt.pdf", views.dossier_receipt, name="receipt"),
+    path("my/dossiers/<str:code>/documents/<int:pk>/", views.dossier_document, name="document"),
+]
