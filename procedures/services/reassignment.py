@@ -336,6 +336,40 @@ def _new_batch(
     return batch
 
 
+def _checked_batch(
+    *,
+    province,
+    procedure_ids,
+    target,
+    target_agency,
+    target_communes,
+    effective_on,
+    reason,
+    actor,
+) -> ReassignmentBatch:
+    """Validate a reassignment (as its preview does) and record it as a running batch."""
+    communes = list(target_communes or [])
+    _validate(
+        province=province,
+        procedure_ids=procedure_ids,
+        target=target,
+        target_agency=target_agency,
+        target_communes=communes,
+        effective_on=effective_on,
+    )
+    return _new_batch(
+        province=province,
+        procedure_ids=procedure_ids,
+        target=target,
+        target_agency=target_agency,
+        target_communes=communes,
+        effective_on=effective_on,
+        reason=reason,
+        actor=actor,
+        status=ReassignmentBatch.Status.RUNNING,
+    )
+
+
 @transaction.atomic
 def reassignment_commit(
     *,
@@ -349,24 +383,15 @@ def reassignment_commit(
     actor,
 ) -> ReassignmentBatch:
     """Apply a reassignment in one transaction, with its audit record; all or nothing."""
-    _validate(
+    batch = _checked_batch(
         province=province,
         procedure_ids=procedure_ids,
         target=target,
         target_agency=target_agency,
-        target_communes=list(target_communes or []),
-        effective_on=effective_on,
-    )
-    batch = _new_batch(
-        province=province,
-        procedure_ids=procedure_ids,
-        target=target,
-        target_agency=target_agency,
-        target_communes=target_communes or [],
+        target_communes=target_communes,
         effective_on=effective_on,
         reason=reason,
         actor=actor,
-        status=ReassignmentBatch.Status.RUNNING,
     )
     _apply(batch)
     return batch
@@ -387,24 +412,15 @@ def reassignment_schedule(
     """Record a batch to apply in the background (large batches); the task commits it."""
     from procedures.tasks import apply_reassignment_batch
 
-    _validate(
+    batch = _checked_batch(
         province=province,
         procedure_ids=procedure_ids,
         target=target,
         target_agency=target_agency,
-        target_communes=list(target_communes or []),
-        effective_on=effective_on,
-    )
-    batch = _new_batch(
-        province=province,
-        procedure_ids=procedure_ids,
-        target=target,
-        target_agency=target_agency,
-        target_communes=target_communes or [],
+        target_communes=target_communes,
         effective_on=effective_on,
         reason=reason,
         actor=actor,
-        status=ReassignmentBatch.Status.RUNNING,
     )
     transaction.on_commit(lambda: apply_reassignment_batch.delay(batch.pk))
     return batch
