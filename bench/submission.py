@@ -2,9 +2,9 @@
 
 The bare endpoint receives the same multipart request (fields and one PDF per required
 component), authenticates the same way, and inserts one comparable row (a Dossier with a
-fixed agency and a unique code). The real one runs the whole submission: draft, file checks
-(type from content, SHA-256), storage, competent agency from the assignments, the atomic
-code, the dossier, its event. Run: `make bench`.
+fixed agency and a unique code). The real one runs the whole one-shot submission: field and
+file checks (type from content, SHA-256), storage, competent agency from the assignments,
+the atomic code, the dossier, its event, its documents. Run: `make bench`.
 """
 
 import itertools
@@ -105,7 +105,7 @@ def main() -> None:
         f"(rounds: {', '.join(f'{s:.0f}' for s in samples_bare)})"
     )
     print(
-        f"submission API (draft, files checked and stored, agency, code, dossier, event): "
+        f"submission API (files checked and stored, agency, code, dossier, event): "
         f"{real:.0f} submissions/s (rounds: {', '.join(f'{s:.0f}' for s in samples_real)})"
     )
     print(f"submission throughput = {100 * real / bare:.0f}% of the bare endpoint")

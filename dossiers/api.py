@@ -5,8 +5,6 @@ document component (field ``component_<id>``): the same services as the pages, s
 checks and the same field-level errors (400), never a half-made dossier.
 """
 
-from django.db import transaction
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -16,8 +14,8 @@ from rest_framework.response import Response
 from dossiers.errors import DossierError
 from dossiers.models import Dossier, ResultDelivery
 from dossiers.selectors import dossiers_of_applicant
-from dossiers.submission import draft_attach, draft_save, draft_start, draft_submit
-from procedures.models import DocumentComponent, Procedure
+from dossiers.submission import dossier_submit_online
+from procedures.models import Procedure
 
 
 class IsCitizen(permissions.BasePermission):
@@ -29,7 +27,10 @@ class IsCitizen(permissions.BasePermission):
 
 class SubmissionSerializer(serializers.Serializer):
     procedure = serializers.SlugRelatedField(
-        slug_field="code", queryset=Procedure.objects.filter(current_version__isnull=False)
+        slug_field="code",
+        queryset=Procedure.objects.filter(current_version__isnull=False).select_related(
+            "current_version"
+        ),
     )
     case = serializers.IntegerField(required=False)
     applicant_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -86,19 +87,16 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         values = {k: str(v) for k, v in data.validated_data.items() if k != "procedure"}
         procedure = data.validated_data["procedure"]
-        files = {k: f for k, f in request.FILES.items() if k.startswith("component_")}
+        files = {}
+        for key, upload in request.FILES.items():
+            component_id = key.removeprefix("component_")
+            if key == component_id or not component_id.isdigit():
+                raise ValidationError({key: [_("Name files component_<id>.")]})
+            files[int(component_id)] = upload
         try:
-            with transaction.atomic():
-                draft = draft_start(applicant=request.user, procedure=procedure)
-                draft = draft_save(draft=draft, data=values)
-                for key, upload in files.items():
-                    component = get_object_or_404(
-                        DocumentComponent,
-                        pk=key.removeprefix("component_") or 0,
-                        case__version=draft.version,
-                    )
-                    draft_attach(draft=draft, component=component, upload=upload, user=request.user)
-                dossier = draft_submit(draft=draft)
+            dossier = dossier_submit_online(
+                applicant=request.user, procedure=procedure, data=values, files=files
+            )
         except DossierError as exc:
             raise ValidationError(
                 exc.errors or {"non_field_errors": [str(exc.message)]}, code=exc.code

@@ -37,22 +37,27 @@ LIMITS = {
 COMMUNE_KINDS = (AgencyKind.COMMUNE_SERVICE_CENTRE, AgencyKind.COMMUNE_COMMITTEE)
 
 
+def profile_defaults(applicant) -> dict[str, str]:
+    """The applicant's fields as the e-ID vouched for them: a form's starting values."""
+    profile = getattr(applicant, "citizen_profile", None)
+    if profile is None:
+        return {}
+    return {
+        "applicant_name": profile.full_name,
+        "applicant_id_number": profile.cccd,
+        "applicant_phone": profile.phone,
+        "applicant_email": profile.email,
+        "applicant_address": profile.address,
+    }
+
+
 @transaction.atomic
 def draft_start(*, applicant, procedure: Procedure) -> DossierDraft:
     """The citizen's draft for this procedure, resumed if one exists (from any device)."""
     draft = DossierDraft.objects.filter(applicant=applicant, procedure=procedure).first()
     if draft is not None:
         return draft
-    profile = getattr(applicant, "citizen_profile", None)
-    data = {}
-    if profile is not None:
-        data = {
-            "applicant_name": profile.full_name,
-            "applicant_id_number": profile.cccd,
-            "applicant_phone": profile.phone,
-            "applicant_email": profile.email,
-            "applicant_address": profile.address,
-        }
+    data = profile_defaults(applicant)
     return DossierDraft.objects.create(
         applicant=applicant, procedure=procedure, version=procedure.current_version, data=data
     )
@@ -128,11 +133,8 @@ def competent_agency(*, procedure: Procedure, commune: Unit, on=None) -> tuple[A
     )
 
 
-@transaction.atomic
-def draft_submit(*, draft: DossierDraft) -> Dossier:
-    """Turn a complete draft into a dossier (status 1, code, event); every problem is named."""
-    draft = DossierDraft.objects.select_for_update().get(pk=draft.pk)
-    data = draft.data
+def _checked(data: dict, version, attached: set[int]):
+    """Every problem of a submission, by field; or what the dossier needs to be made."""
     errors: dict[str, list[str]] = {}
     if not data.get("applicant_name", "").strip():
         errors["applicant_name"] = [_("Enter the applicant's full name.")]
@@ -147,16 +149,16 @@ def draft_submit(*, draft: DossierDraft) -> Dossier:
             validate_email(email)
         except ValidationError:
             errors.setdefault("applicant_email", []).append(_("Enter a valid e-mail address."))
-    if not (data.get("applicant_phone", "").strip() or data.get("applicant_email", "").strip()):
+    if not (data.get("applicant_phone", "").strip() or email):
         errors["applicant_phone"] = [_("Give a phone number or an e-mail to be reached at.")]
     commune = Unit.objects.filter(
         code=data.get("applicant_commune", ""), level=UnitLevel.COMMUNE
     ).first()
     if commune is None:
         errors["applicant_commune"] = [_("Choose the commune where you live.")]
-    version = draft.version
-    case = version.cases.filter(pk=data.get("case") or 0).first() or version.cases.first()
-    attached = set(draft.documents.values_list("component_id", flat=True))
+    cases = list(version.cases.prefetch_related("components"))
+    wanted = str(data.get("case") or "")
+    case = next((c for c in cases if str(c.pk) == wanted), cases[0] if cases else None)
     missing = [c.name for c in required_components(version, case) if c.pk not in attached]
     if missing:
         errors["documents"] = [_("Attach: %(names)s") % {"names": "; ".join(missing)}]
@@ -165,37 +167,106 @@ def draft_submit(*, draft: DossierDraft) -> Dossier:
         errors["result_delivery"] = [_("Choose how to receive the result.")]
     if errors:
         raise SubmissionInvalid(errors=errors)
-    agency, level = competent_agency(procedure=draft.procedure, commune=commune)
-    reception = (
-        Agency.objects.filter(
-            identifier=data.get("reception_agency") or "",
-            is_active=True,
-            unit__in=[
-                commune.parent_id,
-                *Unit.objects.filter(parent_id=commune.parent_id).values_list("code", flat=True),
-            ],
-        ).first()
-        or agency
-    )
-    dossier = dossier_submit(
+    return commune, case, delivery
+
+
+def _make_dossier(*, applicant, procedure, version, data, commune, case, delivery) -> Dossier:
+    agency, level = competent_agency(procedure=procedure, commune=commune)
+    reception = agency
+    if data.get("reception_agency"):
+        reception = (
+            Agency.objects.filter(identifier=data["reception_agency"], is_active=True)
+            .filter(Q(unit_id=commune.parent_id) | Q(unit__parent_id=commune.parent_id))
+            .first()
+            or agency
+        )
+    profile = getattr(applicant, "citizen_profile", None)
+    return dossier_submit(
         version=version,
         agency=agency,
         reception_agency=reception,
         level=level,
         channel=Channel.ONLINE,
-        applicant=draft.applicant,
+        applicant=applicant,
         applicant_name=data["applicant_name"].strip(),
         applicant_id_number=data.get("applicant_id_number", "").strip(),
         applicant_phone=data.get("applicant_phone", "").strip(),
         applicant_email=data.get("applicant_email", "").strip(),
         applicant_address=data.get("applicant_address", "").strip(),
         applicant_commune=commune,
-        vneid_verified=getattr(
-            getattr(draft.applicant, "citizen_profile", None), "vneid_verified", False
-        ),
+        vneid_verified=getattr(profile, "vneid_verified", False),
         case=case,
         result_delivery=delivery,
     )
+
+
+@transaction.atomic
+def draft_submit(*, draft: DossierDraft) -> Dossier:
+    """Turn a complete draft into a dossier (status 1, code, event); every problem is named."""
+    draft = (
+        DossierDraft.objects.select_for_update()
+        .select_related("procedure", "version")
+        .get(pk=draft.pk)
+    )
+    attached = set(draft.documents.values_list("component_id", flat=True))
+    commune, case, delivery = _checked(draft.data, draft.version, attached)
+    dossier = _make_dossier(
+        applicant=draft.applicant,
+        procedure=draft.procedure,
+        version=draft.version,
+        data=draft.data,
+        commune=commune,
+        case=case,
+        delivery=delivery,
+    )
     draft.documents.update(dossier=dossier, draft=None)
     draft.delete()
+    return dossier
+
+
+@transaction.atomic
+def dossier_submit_online(*, applicant, procedure: Procedure, data: dict, files: dict) -> Dossier:
+    """Submit in one go, without a draft (the API): ``files`` maps component ids to uploads.
+
+    The same checks as a draft's submission; files are checked before anything is written.
+    """
+    data = {**profile_defaults(applicant), **{k: v for k, v in data.items() if v != ""}}
+    version = procedure.current_version
+    components = {c.pk: c for c in DocumentComponent.objects.filter(case__version=version)}
+    unknown = [key for key in files if key not in components]
+    if unknown:
+        raise SubmissionInvalid(_("This document is not part of the procedure."), field="file")
+    checked, total = {}, 0
+    for key, upload in files.items():
+        try:
+            checked[key] = check_upload(upload, already_stored=total)
+        except ValidationError as exc:
+            raise SubmissionInvalid(exc.messages[0], field="file") from exc
+        total += checked[key].size
+    commune, case, delivery = _checked(data, version, set(files))
+    dossier = _make_dossier(
+        applicant=applicant,
+        procedure=procedure,
+        version=version,
+        data=data,
+        commune=commune,
+        case=case,
+        delivery=delivery,
+    )
+    documents = []
+    for key, upload in files.items():
+        info = checked[key]
+        document = DossierDocument(
+            dossier=dossier,
+            component=components[key],
+            original_name=upload.name[:255],
+            mime=info.mime,
+            extension=info.extension,
+            size=info.size,
+            sha256=info.sha256,
+            uploaded_by=applicant,
+        )
+        document.file.save("upload", upload, save=False)
+        documents.append(document)
+    DossierDocument.objects.bulk_create(documents)
     return dossier
