@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import ResultDelivery
+from dossiers.models_documents import Rating
 
 # What the submission form keeps in the draft as typed (DossierDraft.data).
 TYPED_FIELDS = (
@@ -127,4 +128,19 @@ class WithdrawForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Give the reason for withdrawing the dossier.")},
+    )
+
+
+class RatingForm(forms.Form):
+    rating = forms.ChoiceField(
+        label=_("How satisfied are you with how your dossier was settled?"),
+        choices=Rating.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose one of the ratings.")},
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -200,4 +200,8 @@ class CodeSequence(models.Model):
 
 
 from dossiers.models_calendar import CalendarDay  # noqa: E402,F401
-from dossiers.models_documents import DossierDocument, DossierDraft  # noqa: E402,F401
+from dossiers.models_documents import (  # noqa: E402,F401
+    DossierDocument,
+    DossierDraft,
+    DossierRating,
+)

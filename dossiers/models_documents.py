@@ -90,3 +90,27 @@ class DossierDocument(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Rating(models.TextChoices):
+    VERY_SATISFIED = "very_satisfied", _("very satisfied")
+    SATISFIED = "satisfied", _("satisfied")
+    DISSATISFIED = "dissatisfied", _("dissatisfied")
+
+
+class DossierRating(models.Model):
+    """The applicant's rating of the service once the result is ready (one per dossier)."""
+
+    dossier = models.OneToOneField(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="rating"
+    )
+    rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices)
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.rating}"

@@ -177,3 +177,24 @@ def dossier_withdraw(*, dossier: Dossier, actor, reason: str = "") -> Dossier:
         role="applicant",
         fields={"finished_at": timezone.now()},
     )
+
+
+RATEABLE = (Status.RESULT_READY, Status.RETURNED)
+
+
+@transaction.atomic
+def dossier_rate(*, dossier: Dossier, actor, rating: str, comment: str = ""):
+    """The applicant rates the service once the result is ready; one rating per dossier."""
+    from dossiers.errors import TransitionNotAllowed
+    from dossiers.models_documents import DossierRating, Rating
+
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if locked.applicant_id != actor.pk:
+        raise TransitionNotAllowed(_("Only the applicant can rate the service."))
+    if locked.status not in RATEABLE:
+        raise TransitionNotAllowed(_("The service can be rated once the result is ready."))
+    if DossierRating.objects.filter(dossier=locked).exists():
+        raise TransitionNotAllowed(_("This dossier has already been rated."))
+    if rating not in Rating.values:
+        raise TransitionNotAllowed(_("Choose one of the ratings."))
+    return DossierRating.objects.create(dossier=locked, rating=rating, comment=comment.strip())

@@ -16,12 +16,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dossiers.errors import DossierError, SubmissionInvalid, TransitionNotAllowed
-from dossiers.forms import AUTOSAVED_FIELDS, TYPED_FIELDS, SubmissionForm, WithdrawForm
+from dossiers.forms import (
+    AUTOSAVED_FIELDS,
+    TYPED_FIELDS,
+    RatingForm,
+    SubmissionForm,
+    WithdrawForm,
+)
 from dossiers.models import Dossier, ResultDelivery, Status
-from dossiers.models_documents import DossierDocument, DossierDraft
+from dossiers.models_documents import DossierDocument, DossierDraft, DossierRating
 from dossiers.receipts import receipt_pdf
 from dossiers.selectors import dossiers_of_applicant
-from dossiers.services import WITHDRAWABLE, dossier_withdraw
+from dossiers.services import RATEABLE, WITHDRAWABLE, dossier_rate, dossier_withdraw
 from dossiers.submission import (
     COMMUNE_KINDS,
     draft_attach,
@@ -315,8 +321,12 @@ def my_dossiers(request):
     )
 
 
-def _detail_context(request, dossier: Dossier, withdraw_form=None) -> dict:
+def _detail_context(request, dossier: Dossier, withdraw_form=None, rating_form=None) -> dict:
+    rating = DossierRating.objects.filter(dossier=dossier).first()
     return {
+        "rating": rating,
+        "can_rate": rating is None and dossier.status in RATEABLE,
+        "rating_form": rating_form or RatingForm(),
         "dossier": dossier,
         "overdue": _is_overdue(dossier, timezone.now()),
         "events": dossier.events.select_related("agency"),
@@ -346,6 +356,28 @@ def dossier_withdraw_view(request, code: str):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Your dossier is withdrawn."))
+    return redirect("dossiers:detail", code=dossier.code)
+
+
+@citizen_required
+@require_POST
+def dossier_rate_view(request, code: str):
+    dossier = _own_dossier(request, code)
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        context = _detail_context(request, dossier, rating_form=form)
+        return render(request, "dossiers/detail.html", context, status=400)
+    try:
+        dossier_rate(
+            dossier=dossier,
+            actor=request.user,
+            rating=form.cleaned_data["rating"],
+            comment=form.cleaned_data["comment"],
+        )
+    except TransitionNotAllowed as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Thank you for your rating."))
     return redirect("dossiers:detail", code=dossier.code)
 
 
