@@ -73,6 +73,10 @@ def dossier_submit(
         result_delivery=result_delivery,
         submitted_at=submitted_at,
     )
+    if dossier.applicant_email:
+        from dossiers.tasks import send_submission_confirmation
+
+        transaction.on_commit(lambda: send_submission_confirmation.delay(dossier.pk))
     DossierEvent.objects.create(
         dossier=dossier,
         kind=DossierEvent.Kind.SUBMITTED,

@@ -168,16 +168,21 @@ def celery_worker_process():
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False  # tasks go to the broker, for the real worker
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            app.conf.task_always_eager = eager
             pytest.fail("the Celery worker exited: " + proc.stdout.read().decode()[-2000:])
         if app.control.ping(timeout=0.5):
             break
     else:
         proc.kill()
+        app.conf.task_always_eager = eager
         pytest.fail("the Celery worker did not answer a ping within 60 s")
     yield proc
+    app.conf.task_always_eager = eager
     proc.terminate()
     try:
         proc.wait(timeout=20)

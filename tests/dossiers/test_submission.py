@@ -149,3 +149,34 @@ def test_withdrawal_by_the_applicant_only_and_only_while_allowed(applicant, birt
     assert withdrawn.status == Status.WITHDRAWN and withdrawn.finished_at is not None
     with pytest.raises(TransitionNotAllowed):
         dossier_withdraw(dossier=withdrawn, actor=applicant)
+
+
+def test_submission_e_mails_the_code_after_commit(
+    applicant, birth, mailoutbox, django_capture_on_commit_callbacks
+):
+    draft = draft_start(applicant=applicant, procedure=birth)
+    fill(draft, applicant_email="an.nguyen@example.vn")
+    attach_all(draft, applicant)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier = draft_submit(draft=draft)
+
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["an.nguyen@example.vn"]
+    assert dossier.code in message.subject and dossier.code in message.body
+    assert f"/my/dossiers/{dossier.code}/" in message.body
+    assert "Nguyễn Văn An" in message.body
+
+
+def test_no_e_mail_without_an_address(
+    applicant, birth, mailoutbox, django_capture_on_commit_callbacks
+):
+    draft = draft_start(applicant=applicant, procedure=birth)
+    fill(draft, applicant_email="")
+    attach_all(draft, applicant)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        draft_submit(draft=draft)
+
+    assert callbacks == [] and mailoutbox == []
