@@ -43,7 +43,7 @@ from units.selectors import agency_list, unit_list
 from units.text import fold
 
 # Citizens sign in with the e-ID, not with the staff password page.
-citizen_required = login_required(login_url="portal:eid-mock")
+citizen_required = login_required(login_url="portal:eid-login")
 
 PAGE_SIZE = 20
 # Statuses after which an appointment no longer matters: settled, refused, withdrawn, stopped.

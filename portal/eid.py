@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -54,6 +55,18 @@ class MockIdentityForm(forms.Form):
         except ValidationError as exc:
             self.add_error("cccd", exc)
         return data
+
+
+def eid_login(request):
+    """Where citizens sign in: the real e-ID when configured, else the mock (development)."""
+    query = request.GET.urlencode()
+    if settings.EID_OIDC_ENABLED:
+        target = reverse("oidc_authentication_init")
+    elif settings.EID_MOCK_ENABLED:
+        target = reverse("portal:eid-mock")
+    else:
+        raise PermissionDenied(_("Citizen sign-in is not configured on this portal."))
+    return redirect(f"{target}?{query}" if query else target)
 
 
 def _next(request) -> str:

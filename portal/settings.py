@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
@@ -218,6 +219,40 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 # Citizens sign in with the national e-ID. The mock e-ID page (pick a test identity) stands in
 # for it in development and tests; it is off unless DEBUG or explicitly enabled.
 EID_MOCK_ENABLED = env_bool("EID_MOCK_ENABLED", DEBUG)
+
+# The real e-ID (VNeID) over OpenID Connect (mozilla-django-oidc, portal/oidc.py): on when
+# OIDC_RP_CLIENT_ID is set. Citizens start at /oidc/authenticate/?next=... and land on `next`,
+# else OIDC_LOGIN_REDIRECT_URL (LOGIN_REDIRECT_URL stays the staff home).
+# `python -m portal.oidc_standin` is a stand-in provider for development.
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "") or None
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile")
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)  # seconds per call to the provider
+OIDC_CCCD_CLAIM = os.environ.get("OIDC_CCCD_CLAIM", "cccd")
+OIDC_IDENTITY_LEVEL_CLAIM = os.environ.get("OIDC_IDENTITY_LEVEL_CLAIM", "identity_level")
+OIDC_LOGIN_REDIRECT_URL = os.environ.get("OIDC_LOGIN_REDIRECT_URL", "/my/dossiers/")
+OIDC_AUTHENTICATE_CLASS = "portal.oidc.EidOIDCAuthenticationRequestView"
+OIDC_CALLBACK_CLASS = "portal.oidc.EidOIDCCallbackView"
+EID_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if EID_OIDC_ENABLED:
+    _oidc_required = [
+        "OIDC_OP_ISSUER",
+        "OIDC_OP_AUTHORIZATION_ENDPOINT",
+        "OIDC_OP_TOKEN_ENDPOINT",
+        "OIDC_OP_USER_ENDPOINT",
+    ]
+    if OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")):
+        _oidc_required.append("OIDC_OP_JWKS_ENDPOINT")
+    if _missing := [name for name in _oidc_required if not globals()[name]]:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set but not {', '.join(_missing)}.")
+    AUTHENTICATION_BACKENDS.append("portal.oidc.EidOIDCBackend")
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "vi"

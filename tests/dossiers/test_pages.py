@@ -5,6 +5,7 @@ portal answers by default.
 """
 
 import datetime as dt
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -91,7 +92,9 @@ def test_anonymous_visitors_are_sent_to_the_eid_sign_in_and_back(client, path):
     response = client.get(path)
 
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('portal:eid-mock')}?next={path}"
+    assert response["Location"] == f"{reverse('portal:eid-login')}?next={path}"
+    to_the_mock = client.get(response["Location"])
+    assert to_the_mock["Location"] == f"{reverse('portal:eid-mock')}?next={quote(path, safe='')}"
     assert not DossierDraft.objects.exists()
 
 

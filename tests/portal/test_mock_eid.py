@@ -110,3 +110,34 @@ def test_mock_is_off_in_production_by_default():
         timeout=60,
     )
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_citizen_sign_in_goes_to_the_mock_without_oidc(client, settings):
+    settings.EID_OIDC_ENABLED = False
+
+    response = client.get("/eid/login/", {"next": "/my/dossiers/"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/eid/mock/?next=%2Fmy%2Fdossiers%2F"
+
+
+def test_citizen_sign_in_goes_to_vneid_when_configured(client, settings):
+    settings.EID_OIDC_ENABLED = True
+
+    response = client.get("/eid/login/", {"next": "/my/dossiers/"})
+
+    assert response["Location"] == "/oidc/authenticate/?next=%2Fmy%2Fdossiers%2F"
+
+
+def test_pages_for_citizens_send_anonymous_visitors_to_sign_in(client):
+    response = client.get("/my/dossiers/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/eid/login/?next=")
+
+
+def test_no_citizen_sign_in_at_all_is_a_clear_refusal(client, settings):
+    settings.EID_OIDC_ENABLED = False
+    settings.EID_MOCK_ENABLED = False
+
+    assert client.get("/eid/login/").status_code == 403
