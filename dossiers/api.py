@@ -1,21 +1,32 @@
-"""REST API for citizens' dossiers: one-shot submission and their own dossiers.
+"""REST API for citizens' dossiers: submission, their own dossiers, and public tracking.
 
 ``POST /api/v1/dossiers/`` takes the form's fields and, as multipart, one file per required
 document component (field ``component_<id>``): the same services as the pages, so the same
-checks and the same field-level errors (400), never a half-made dossier.
+checks and the same field-level errors (400), never a half-made dossier. The owner then
+withdraws, supplements and rates under ``/api/v1/dossiers/{code}/…``; anyone holding the
+receipt looks a dossier up with ``POST /api/v1/track/``.
 """
 
+from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from dossiers.errors import DossierError
-from dossiers.models import Dossier, ResultDelivery
-from dossiers.selectors import dossiers_of_applicant
+from dossiers.api_office import OfficeActionsMixin
+from dossiers.errors import DossierError, TransitionNotAllowed
+from dossiers.models import Dossier, DossierEvent, ResultDelivery
+from dossiers.models_documents import DocumentKind, DossierRating, Rating
+from dossiers.selectors import dossier_visible_to, dossiers_of_applicant, result_visible
+from dossiers.services import dossier_rate, dossier_supplement, dossier_withdraw
 from dossiers.submission import dossier_submit_online
-from procedures.models import Procedure
+from dossiers.sync.inbound import FromNationalPortal, InboundDossier, dossier_accept_from_national
+from dossiers.tracking import client_address, dossier_track, tracked, tracking_attempt_allowed
+from procedures.models import DocumentComponent, Procedure
 
 
 class IsCitizen(permissions.BasePermission):
@@ -42,51 +53,236 @@ class SubmissionSerializer(serializers.Serializer):
     result_delivery = serializers.ChoiceField(choices=ResultDelivery.choices, required=False)
 
 
-class DossierSerializer(serializers.ModelSerializer):
+class DossierSerializer(serializers.Serializer):
+    # A plain serializer: a ModelSerializer rebuilds its fields from the model on every call.
+    code = serializers.CharField()
     procedure = serializers.CharField(source="procedure.code")
+    status = serializers.IntegerField()
+    status_name = serializers.CharField(source="get_status_display")
+    channel = serializers.IntegerField()
     agency = serializers.CharField(source="agency.identifier")
     reception_agency = serializers.CharField(source="reception_agency.identifier")
-    status_name = serializers.CharField(source="get_status_display")
+    applicant_name = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField(allow_null=True)
+    appointment_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    returned_at = serializers.DateTimeField(allow_null=True)
+
+
+SUBMISSION_FIELDS = tuple(
+    name for name in SubmissionSerializer._declared_fields if name != "procedure"
+)
+
+
+def _submission_input(data) -> tuple[Procedure, dict[str, str]]:
+    """The procedure and the typed values of a submission; 400 naming the field if malformed."""
+    errors: dict[str, list] = {}
+    code = data.get("procedure")
+    procedure = None
+    if not isinstance(code, str) or not code.strip():
+        errors["procedure"] = [_("Choose the procedure.")]
+    else:
+        procedure = (
+            Procedure.objects.filter(code=code.strip(), current_version__isnull=False)
+            .select_related("current_version")
+            .first()
+        )
+        if procedure is None:
+            errors["procedure"] = [_("No procedure in force has this code.")]
+    values = {}
+    for name in SUBMISSION_FIELDS:
+        value = data.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            errors[name] = [_("Send text.")]
+            continue
+        values[name] = str(value)
+    if values.get("case") and not values["case"].isdigit():
+        errors["case"] = [_("Choose one of the procedure's cases.")]
+    if errors:
+        raise ValidationError(errors)
+    return procedure, values
+
+
+def dossier_summary(dossier: Dossier) -> dict:
+    """DossierSerializer's answer, built directly for the submission's 201."""
+    return {
+        "code": dossier.code,
+        "procedure": dossier.procedure.code,
+        "status": dossier.status,
+        "status_name": str(dossier.get_status_display()),
+        "channel": dossier.channel,
+        "agency": dossier.agency.identifier,
+        "reception_agency": dossier.reception_agency.identifier,
+        "applicant_name": dossier.applicant_name,
+        "submitted_at": _iso(dossier.submitted_at),
+        "received_at": _iso(dossier.received_at),
+        "appointment_at": _iso(dossier.appointment_at),
+        "finished_at": _iso(dossier.finished_at),
+        "returned_at": _iso(dossier.returned_at),
+    }
+
+
+def _iso(moment) -> str | None:
+    return serializers.DateTimeField().to_representation(moment) if moment else None
+
+
+class EventSerializer(serializers.ModelSerializer):
+    agency = serializers.CharField(source="agency.name", default="")
+    new_status_name = serializers.CharField(source="get_new_status_display", default="")
 
     class Meta:
-        model = Dossier
-        fields = [
-            "code",
-            "procedure",
-            "status",
-            "status_name",
-            "channel",
-            "agency",
-            "reception_agency",
-            "applicant_name",
-            "submitted_at",
-            "received_at",
-            "appointment_at",
-            "finished_at",
-            "returned_at",
+        model = DossierEvent
+        fields = ["at", "kind", "old_status", "new_status", "new_status_name", "agency", "note"]
+
+
+class DocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    name = serializers.CharField(source="original_name")
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    component = serializers.IntegerField(source="component_id", allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, document) -> str:
+        return reverse("dossiers:document", args=[document.dossier.code, document.pk])
+
+
+class SupplementRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    items = serializers.ListField(child=serializers.CharField())
+    requested_at = serializers.DateTimeField()
+    supplied_at = serializers.DateTimeField(allow_null=True)
+    old_appointment = serializers.DateTimeField(allow_null=True)
+    new_appointment = serializers.DateTimeField(allow_null=True)
+
+
+class DossierDetailSerializer(DossierSerializer):
+    tracking_secret = serializers.CharField()
+    events = EventSerializer(many=True)
+    documents = serializers.SerializerMethodField()
+    supplement_requests = SupplementRequestSerializer(many=True)
+    rating = serializers.CharField(source="rating.rating", default=None)
+
+    @extend_schema_field(DocumentSerializer(many=True))
+    def get_documents(self, dossier):
+        documents = [
+            d
+            for d in dossier.documents.all()
+            if d.kind != DocumentKind.RESULT or result_visible(dossier)
         ]
+        return DocumentSerializer(documents, many=True).data
 
 
-class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """A citizen's own dossiers, and online submission."""
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class RatingSerializer(serializers.Serializer):
+    rating = serializers.ChoiceField(choices=Rating.choices)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class SupplementSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    file = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text="Files not tied to a component; or send component_<id> fields.",
+    )
+
+
+def _service_error(exc: DossierError):
+    """Refused for the role: 403. Refused by the dossier's state, or someone acted first: 409,
+    with the reason (and, when stale, what changed). Bad input: 400 naming the field."""
+    from dossiers.errors import Conflict, NotPermitted, StaleDossier
+
+    body = {"detail": str(exc.message), "code": exc.code}
+    if isinstance(exc, NotPermitted):
+        return Response(body, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, StaleDossier):
+        body["revision"] = exc.dossier.revision
+        body["changes"] = [
+            {
+                "at": event.at.isoformat(),
+                "kind": event.kind,
+                "new_status": event.new_status,
+                "new_step": event.new_step,
+                "by": str(event.actor or ""),
+                "note": event.note,
+            }
+            for event in exc.events
+        ]
+        return Response(body, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, Conflict | TransitionNotAllowed) and not exc.field:
+        return Response(body, status=status.HTTP_409_CONFLICT)
+    raise ValidationError(exc.errors or {"non_field_errors": [str(exc.message)]}, code=exc.code)
+
+
+class DossierViewSet(
+    OfficeActionsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Dossiers: a citizen's own (list, submission, withdrawal, supplement, rating) and, for
+    staff, the lifecycle actions on the dossiers of their agencies."""
 
     queryset = Dossier.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = DossierSerializer
-    permission_classes = [IsCitizen]
+    permission_classes = [permissions.IsAuthenticated]
     lookup_field = "code"
-    lookup_value_regex = r"[0-9A-Z.]+-\d{6}-\d{4,}"
+    lookup_value_regex = r"[0-9A-Za-z.\-]+"
+
+    def get_permissions(self):
+        if self.action in ("create", "list"):
+            return [IsCitizen()]
+        return super().get_permissions()
+
+    def get_object(self):
+        """The dossier in the URL if the caller may see it; a denied look is logged (404)."""
+        try:
+            return super().get_object()
+        except Http404:
+            code = self.kwargs.get("code", "")
+            if Dossier.objects.filter(code=code).exists():
+                from dossiers.models_work import DeniedAction
+
+                DeniedAction.objects.create(
+                    user=self.request.user,
+                    action=f"api:{self.action}",
+                    dossier_code=code[:30],
+                    reason="not visible to the user",
+                )
+            raise
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Dossier.objects.none()
-        return dossiers_of_applicant(self.request.user)
+        if self.action == "list":
+            return dossiers_of_applicant(self.request.user)
+        queryset = dossier_visible_to(self.request.user).select_related(
+            "procedure", "agency", "reception_agency", "holder_agency"
+        )
+        if self.action == "retrieve":
+            queryset = queryset.select_related("version", "rating").prefetch_related(
+                "events__agency", "documents", "supplement_requests"
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        return DossierDetailSerializer if self.action == "retrieve" else DossierSerializer
 
     @extend_schema(request=SubmissionSerializer, responses={201: DossierSerializer})
     def create(self, request):
-        data = SubmissionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = {k: str(v) for k, v in data.validated_data.items() if k != "procedure"}
-        procedure = data.validated_data["procedure"]
+        # SubmissionSerializer documents the input; the service checks every field itself (the
+        # same checks as the pages), so the request is read directly: submissions are the
+        # busiest write of the portal and a serializer's field copies cost a third of a bare
+        # insert.
+        procedure, values = _submission_input(request.data)
         files = {}
         for key, upload in request.FILES.items():
             component_id = key.removeprefix("component_")
@@ -101,4 +297,160 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             raise ValidationError(
                 exc.errors or {"non_field_errors": [str(exc.message)]}, code=exc.code
             ) from exc
-        return Response(DossierSerializer(dossier).data, status=status.HTTP_201_CREATED)
+        return Response(dossier_summary(dossier), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WithdrawSerializer, responses={200: DossierSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, code=None):
+        """Withdraw the dossier (status 7) while the agency has not decided on it (409 if not)."""
+        dossier = self.get_object()
+        data = WithdrawSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            dossier = dossier_withdraw(
+                dossier=dossier, actor=request.user, reason=data.validated_data.get("reason", "")
+            )
+        except DossierError as exc:
+            return _service_error(exc)
+        return Response(DossierSerializer(dossier).data)
+
+    @extend_schema(request=RatingSerializer, responses={201: RatingSerializer})
+    @action(detail=True, methods=["post"])
+    def rating(self, request, code=None):
+        """Rate the service once the result is ready; once per dossier (409 otherwise)."""
+        dossier = self.get_object()
+        data = RatingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            rating: DossierRating = dossier_rate(
+                dossier=dossier,
+                actor=request.user,
+                rating=data.validated_data["rating"],
+                comment=data.validated_data.get("comment", ""),
+            )
+        except DossierError as exc:
+            return _service_error(exc)
+        return Response(
+            {"rating": rating.rating, "comment": rating.comment}, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": SupplementSerializer},
+        responses={200: DossierDetailSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def supplement(self, request, code=None):
+        """Answer the open supplement request with files (``file``, or ``component_<id>``)."""
+        dossier = self.get_object()
+        data = SupplementSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        files = []
+        components = {
+            c.pk: c for c in DocumentComponent.objects.filter(case__version=dossier.version_id)
+        }
+        for key in request.FILES:
+            if key == "file":
+                files.extend((None, upload) for upload in request.FILES.getlist(key))
+                continue
+            component_id = key.removeprefix("component_")
+            if not component_id.isdigit() or int(component_id) not in components:
+                raise ValidationError({key: [_("This document is not part of the procedure.")]})
+            files.extend(
+                (components[int(component_id)], upload) for upload in request.FILES.getlist(key)
+            )
+        try:
+            dossier = dossier_supplement(
+                dossier=dossier,
+                actor=request.user,
+                files=files,
+                note=data.validated_data.get("note", ""),
+            )
+        except DossierError as exc:
+            return _service_error(exc)
+        return Response(DossierDetailSerializer(self.get_queryset().get(pk=dossier.pk)).data)
+
+
+# --- Public tracking ----------------------------------------------------------------------------
+
+
+class TrackingRequestSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+    secret = serializers.CharField(max_length=20)
+
+
+class TrackedStepSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    status = serializers.IntegerField(allow_null=True)
+    status_name = serializers.CharField()
+    agency = serializers.CharField()
+
+
+class TrackedSerializer(serializers.Serializer):
+    code = serializers.CharField(source="dossier.code")
+    procedure = serializers.CharField(source="dossier.procedure.code")
+    procedure_name = serializers.CharField(source="dossier.version.name")
+    status = serializers.IntegerField(source="dossier.status")
+    status_name = serializers.CharField(source="dossier.get_status_display")
+    applicant = serializers.CharField()
+    reception_agency = serializers.CharField(source="dossier.reception_agency.name")
+    agency = serializers.CharField(source="dossier.agency.name")
+    submitted_at = serializers.DateTimeField(source="dossier.submitted_at")
+    received_at = serializers.DateTimeField(source="dossier.received_at")
+    appointment_at = serializers.DateTimeField(source="dossier.appointment_at")
+    finished_at = serializers.DateTimeField(source="dossier.finished_at")
+    returned_at = serializers.DateTimeField(source="dossier.returned_at")
+    overdue = serializers.BooleanField()
+    steps = TrackedStepSerializer(many=True)
+
+
+class TrackView(APIView):
+    """Look a dossier up with its code and the secret on its receipt (no sign-in).
+
+    An unknown code and a wrong secret both answer 404 with the same body; lookups are limited
+    per client address (429 past the limit).
+    """
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=TrackingRequestSerializer, responses={200: TrackedSerializer})
+    def post(self, request):
+        data = TrackingRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not tracking_attempt_allowed(client_address(request)):
+            raise Throttled(detail=_("Too many lookups from your connection. Try again later."))
+        dossier = dossier_track(**data.validated_data)
+        if dossier is None:
+            raise NotFound(_("No dossier matches this code and tracking secret."))
+        return Response(TrackedSerializer(tracked(dossier)).data)
+
+
+# --- From the national portal -------------------------------------------------------------------
+
+
+class InboundAnswer(serializers.Serializer):
+    MaHoSo = serializers.CharField()
+    TrangThaiHoSo = serializers.IntegerField()
+    created = serializers.BooleanField()
+
+
+class NationalDossierView(APIView):
+    """The national portal pushes a dossier submitted there (DongBoHoSoMC, status 1).
+
+    Authenticated by the bearer token agreed with the province; idempotent by ``MaHoSo``:
+    201 when made, 200 when it already exists (nothing changes). Invalid input answers 400
+    with field errors and writes nothing.
+    """
+
+    authentication_classes = []
+    permission_classes = [FromNationalPortal]
+
+    @extend_schema(request=InboundDossier, responses={200: InboundAnswer, 201: InboundAnswer})
+    def post(self, request):
+        data = InboundDossier(data=request.data)
+        data.is_valid(raise_exception=True)
+        dossier, created = dossier_accept_from_national(data=data.validated_data)
+        return Response(
+            {"MaHoSo": dossier.code, "TrangThaiHoSo": dossier.status, "created": created},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

@@ -26,3 +26,28 @@ class NoCompetentAgency(DossierError):
 
 class TransitionNotAllowed(DossierError):
     code = "transition_not_allowed"
+
+
+class NotPermitted(DossierError):
+    """The user holds no role that allows the action (403); logged."""
+
+    code = "not_permitted"
+    default_message = _("You may not do this on this dossier.")
+
+
+class Conflict(DossierError):
+    """Someone else holds the dossier (409): never overwritten silently."""
+
+    code = "conflict"
+
+
+class StaleDossier(DossierError):
+    """The page was made before someone else acted (409): ``events`` says what changed."""
+
+    code = "stale"
+    default_message = _("Someone acted on this dossier after your page was opened.")
+
+    def __init__(self, message=None, *, dossier=None, events=()):
+        super().__init__(message)
+        self.dossier = dossier
+        self.events = list(events)

@@ -144,3 +144,18 @@ class RatingForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class TrackingForm(forms.Form):
+    code = forms.CharField(
+        label=_("Dossier code"),
+        max_length=40,
+        help_text=_("As printed on the receipt, for example 000.00.01.H22-251103-0042."),
+        error_messages={"required": _("Enter the dossier code.")},
+    )
+    secret = forms.CharField(
+        label=_("Tracking secret"),
+        max_length=20,
+        help_text=_("The 8 letters and digits printed under the code on the receipt."),
+        error_messages={"required": _("Enter the tracking secret.")},
+    )

@@ -4,6 +4,8 @@ Statuses map 1:1 to the national portal's codes (DOMAIN.md). Overdue is derived,
 Only ``dossiers.services`` (and the lifecycle it grows into) writes these tables.
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -49,6 +51,31 @@ class ResultDelivery(models.TextChoices):
     COUNTER = "counter", _("at the counter")
     POST = "post", _("by post")
     ONLINE = "online", _("online")
+
+
+# No 0/O, 1/I/L: the secret is read off paper and typed on a phone.
+SECRET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # noqa: S105 (an alphabet)
+SECRET_LENGTH = 8
+
+
+def new_tracking_secret() -> str:
+    """The short secret printed on the receipt: with the code, it opens public tracking."""
+    return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(SECRET_LENGTH))
+
+
+class Source(models.TextChoices):
+    PORTAL = "portal", _("this portal")
+    NATIONAL = "national", _("the National Public Service Portal")
+
+
+class Step(models.TextChoices):
+    """Internal steps under status 4 (đang xử lý), from the procedure's workflow."""
+
+    NONE = "", _("none")
+    SPECIALIST = "specialist", _("with the specialist")
+    DEPARTMENT_HEAD = "department_head", _("with the department head")
+    LEADER = "leader", _("awaiting the leader")
+    SIGNATURE = "signature", _("awaiting signature")
 
 
 class Dossier(models.Model):
@@ -117,6 +144,38 @@ class Dossier(models.Model):
         choices=ResultDelivery.choices,
         default=ResultDelivery.COUNTER,
     )
+    tracking_secret = models.CharField(
+        _("tracking secret"), max_length=12, default=new_tracking_secret, editable=False
+    )
+    source = models.CharField(
+        _("arrived through"), max_length=10, choices=Source.choices, default=Source.PORTAL
+    )
+    # Where the dossier stands inside the agency (status 4): step, who holds it, until when.
+    step = models.CharField(_("step"), max_length=20, choices=Step.choices, blank=True, default="")
+    step_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    step_due_at = models.DateTimeField(_("step due"), null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_dossiers",
+        verbose_name=_("handled by"),
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # Inter-agency processing (liên thông): the agency holding the dossier for now.
+    holder_agency = models.ForeignKey(
+        "units.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="held_dossiers",
+        verbose_name=_("handed over to"),
+    )
+    # Bumped by every transition: a page or API call made on an older revision is stale.
+    revision = models.PositiveIntegerField(default=0)
+    # The appointment given at reception; an extension (form 04) moves appointment_at only.
+    original_appointment_at = models.DateTimeField(_("original appointment"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
     appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
@@ -134,6 +193,32 @@ class Dossier(models.Model):
             models.Index(fields=["agency", "appointment_at", "id"], name="dossier_queue"),
             models.Index(fields=["procedure", "status"], name="dossier_procedure_status"),
             models.Index(fields=["applicant", "-submitted_at"], name="dossier_applicant"),
+            # Queues only ever list open dossiers: partial indexes stay small as years pile up.
+            models.Index(
+                fields=["agency", "appointment_at", "id"],
+                condition=Q(status__in=[2, 4, 5, 6]),
+                name="dossier_open_queue",
+            ),
+            models.Index(
+                fields=["holder_agency", "appointment_at", "id"],
+                condition=Q(status__in=[2, 4, 5, 6], holder_agency__isnull=False),
+                name="dossier_handed_queue",
+            ),
+            models.Index(
+                fields=["reception_agency", "submitted_at", "id"],
+                condition=Q(status=1),
+                name="dossier_reception_queue",
+            ),
+            models.Index(
+                fields=["reception_agency", "finished_at", "id"],
+                condition=Q(status=9),
+                name="dossier_return_queue",
+            ),
+            models.Index(
+                fields=["assignee", "appointment_at", "id"],
+                condition=Q(status__in=[2, 4, 5, 6]),
+                name="dossier_assignee_queue",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -155,6 +240,14 @@ class DossierEvent(models.Model):
     class Kind(models.TextChoices):
         SUBMITTED = "submitted", _("submitted")
         TRANSITION = "transition", _("status changed")
+        CLAIMED = "claimed", _("taken in hand")
+        ASSIGNED = "assigned", _("assigned")
+        FORWARDED = "forwarded", _("forwarded")
+        SENT_BACK = "sent_back", _("sent back")
+        HANDED_OVER = "handed_over", _("handed over to another agency")
+        HANDED_BACK = "handed_back", _("handed back")
+        EXTENDED = "extended", _("apology and extension")
+        RESULT_ATTACHED = "result_attached", _("result attached")
         REROUTED = "rerouted", _("moved to another agency")
         REROUTE_REVERTED = "reroute_reverted", _("move to another agency undone")
 
@@ -169,6 +262,9 @@ class DossierEvent(models.Model):
     )
     old_status = models.PositiveSmallIntegerField(null=True, blank=True, choices=Status.choices)
     new_status = models.PositiveSmallIntegerField(null=True, blank=True, choices=Status.choices)
+    old_step = models.CharField(max_length=20, blank=True, choices=Step.choices)
+    new_step = models.CharField(max_length=20, blank=True, choices=Step.choices)
+    revision = models.PositiveIntegerField(default=0)
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(default=dict)
     at = models.DateTimeField(_("time"), auto_now_add=True)
@@ -204,4 +300,12 @@ from dossiers.models_documents import (  # noqa: E402,F401
     DossierDocument,
     DossierDraft,
     DossierRating,
+    SupplementRequest,
+)
+from dossiers.models_work import (  # noqa: E402,F401
+    DeniedAction,
+    Extension,
+    Notice,
+    OutboxEntry,
+    SavedFilter,
 )

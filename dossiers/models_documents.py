@@ -46,8 +46,18 @@ class DossierDraft(models.Model):
         return f"{self.applicant_id} {self.procedure_id}"
 
 
+class DocumentKind(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted with the dossier")
+    SUPPLEMENT = "supplement", _("supplement")
+    RESULT = "result", _("result")
+
+
 class DossierDocument(models.Model):
-    """A file of a draft or a dossier, for one document component of its case (or extra)."""
+    """A file of a draft or a dossier, for one document component of its case (or extra).
+
+    Dossiers that arrive from the national portal may hold documents by link only
+    (``remote_url``) until someone fetches them.
+    """
 
     draft = models.ForeignKey(
         DossierDraft, null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
@@ -66,12 +76,27 @@ class DossierDocument(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    file = models.FileField(_("file"), upload_to=document_path)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=DocumentKind.choices, default=DocumentKind.SUBMITTED
+    )
+    supplement = models.ForeignKey(
+        "dossiers.SupplementRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    file = models.FileField(_("file"), upload_to=document_path, blank=True)
+    remote_url = models.URLField(_("link"), max_length=500, blank=True)
+    # The national index's digitisation flags (DOMAIN.md, sync fields).
+    is_digitised = models.BooleanField(_("digitised"), default=False)
+    is_reused = models.BooleanField(_("reused digitised data"), default=False)
+    from_data_store = models.BooleanField(_("taken from the national data store"), default=False)
     original_name = models.CharField(_("file name"), max_length=255)
-    mime = models.CharField(max_length=100)
-    extension = models.CharField(max_length=10)
-    size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64, db_index=True)
+    mime = models.CharField(max_length=100, blank=True)
+    extension = models.CharField(max_length=10, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    sha256 = models.CharField(max_length=64, db_index=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -114,3 +139,43 @@ class DossierRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.rating}"
+
+
+class SupplementRequest(models.Model):
+    """A request for more documents (form 02): the clock stops until the applicant supplies them.
+
+    The appointment before and after the pause are both kept (the national portal receives
+    them); more than one request on a dossier counts it overdue in the national index.
+    """
+
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="supplement_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey("units.Agency", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("what is missing and why"))
+    items = models.JSONField(_("documents asked for"), default=list)
+    previous_status = models.PositiveSmallIntegerField()
+    requested_at = models.DateTimeField(_("requested at"))
+    supplied_at = models.DateTimeField(_("supplied at"), null=True, blank=True)
+    note = models.TextField(_("applicant's note"), blank=True)
+    old_appointment = models.DateTimeField(_("appointment before"), null=True, blank=True)
+    new_appointment = models.DateTimeField(_("appointment after"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supplement request")
+        verbose_name_plural = _("supplement requests")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            # One open request at a time: the applicant answers the one in front of them.
+            models.UniqueConstraint(
+                fields=["dossier"],
+                condition=Q(supplied_at__isnull=True),
+                name="one_open_supplement_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.requested_at:%Y-%m-%d}"

@@ -92,7 +92,7 @@ def receipt_pdf(
     pdf.add_page()
 
     pdf.header_block(agency_name=dossier.reception_agency.name)
-    pdf.title_block(code=dossier.code or BLANK)
+    pdf.title_block(code=dossier.code or BLANK, secret=dossier.tracking_secret)
     pdf.applicant_block(dossier=dossier, tracking_url=tracking_url)
     pdf.procedure_block(dossier=dossier)
     pdf.documents_block(documents=documents)
@@ -206,9 +206,11 @@ class _Receipt(FPDF):
         self.set_line_width(0.3)
         self.line(centre - width / 2, y, centre + width / 2, y)
 
-    def title_block(self, *, code: str) -> None:
+    def title_block(self, *, code: str, secret: str) -> None:
         self.write_line(TITLE, align=Align.C, style="B", size=14, height=8)
         self.write_line(f"Mã hồ sơ: {code}", align=Align.C, style="B", size=12, height=7)
+        # With the code, it opens public tracking; without it the code alone shows nothing.
+        self.write_line(f"Mã bí mật tra cứu: {secret}", align=Align.C, size=10, height=5)
         self.ln(4)
 
     def applicant_block(self, *, dossier: Dossier, tracking_url: str) -> None:

@@ -2,18 +2,27 @@
 
 from django.db.models import Q, QuerySet
 
-from dossiers.models import Dossier
+from dossiers.models import Dossier, Status
 from units.models import Membership
 
 
 def dossier_visible_to(user) -> QuerySet[Dossier]:
-    """Every dossier ``user`` may see: their own as applicant; as staff, those received or
-    settled by their agencies. Pages, the API and exports all start from this."""
+    """Every dossier ``user`` may see: their own as applicant; as staff, those received,
+    settled or held (handed over) by the agencies where they work dossiers. A province
+    administrator sees statistics, not files, unless they also hold a working role. Pages, the
+    API, exports and file downloads all start from this."""
     if not user.is_authenticated:
         return Dossier.objects.none()
-    agencies = Membership.objects.filter(user=user, is_active=True).values("agency_id")
+    from dossiers.queues import WORKING_ROLES
+
+    agencies = Membership.objects.filter(user=user, is_active=True, role__in=WORKING_ROLES).values(
+        "agency_id"
+    )
     return Dossier.objects.filter(
-        Q(applicant=user) | Q(agency_id__in=agencies) | Q(reception_agency_id__in=agencies)
+        Q(applicant=user)
+        | Q(agency_id__in=agencies)
+        | Q(reception_agency_id__in=agencies)
+        | Q(holder_agency_id__in=agencies)
     )
 
 
@@ -25,3 +34,8 @@ def dossiers_of_applicant(user) -> QuerySet[Dossier]:
         .select_related("procedure", "agency", "reception_agency")
         .order_by("-submitted_at", "-id")
     )
+
+
+def result_visible(dossier: Dossier) -> bool:
+    """The applicant sees result documents once the result is ready (status 9 or 10)."""
+    return dossier.status in (Status.RESULT_READY, Status.RETURNED)

@@ -30,7 +30,12 @@ def dossier_code_allocate(*, agency: Agency, day: dt.date) -> str:
 
 
 @transaction.atomic
-def dossier_submit(
+def dossier_submit(**kwargs) -> Dossier:
+    """Register a submitted dossier (status 1) with its code and first event."""
+    return dossier_create(**kwargs)
+
+
+def dossier_create(
     *,
     version,
     agency: Agency,
@@ -49,7 +54,7 @@ def dossier_submit(
     result_delivery: str = "counter",
     submitted_at: dt.datetime | None = None,
 ) -> Dossier:
-    """Register a submitted dossier (status 1) with its code and first event."""
+    """The body of :func:`dossier_submit`, for callers that already hold a transaction."""
     submitted_at = submitted_at or timezone.now()
     day = timezone.localtime(submitted_at).date()
     dossier = Dossier.objects.create(
@@ -77,13 +82,16 @@ def dossier_submit(
         from dossiers.tasks import send_submission_confirmation
 
         transaction.on_commit(lambda: send_submission_confirmation.delay(dossier.pk))
-    DossierEvent.objects.create(
+    event = DossierEvent.objects.create(
         dossier=dossier,
         kind=DossierEvent.Kind.SUBMITTED,
         actor=applicant,
         agency=reception_agency,
         new_status=Status.SUBMITTED,
     )
+    from dossiers.lifecycle import outbox_write
+
+    outbox_write(dossier, event)
     return dossier
 
 
@@ -96,91 +104,43 @@ WITHDRAWABLE = (
 )
 
 
-def _transition(
-    dossier: Dossier,
-    *,
-    allowed,
-    new_status: int,
-    actor,
-    note: str = "",
-    role: str = "",
-    fields: dict | None = None,
-) -> Dossier:
-    """Lock the dossier, check its status, write the change and its event (one transaction)."""
-    from dossiers.errors import TransitionNotAllowed
-
-    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
-    if locked.status not in allowed:
-        raise TransitionNotAllowed(
-            _("The dossier is %(status)s: this step is not possible now.")
-            % {"status": locked.get_status_display()}
-        )
-    old = locked.status
-    locked.status = new_status
-    for name, value in (fields or {}).items():
-        setattr(locked, name, value)
-    locked.save(update_fields=["status", "updated_at", *(fields or {})])
-    DossierEvent.objects.create(
-        dossier=locked,
-        kind=DossierEvent.Kind.TRANSITION,
-        actor=actor,
-        role=role,
-        agency=locked.agency,
-        old_status=old,
-        new_status=new_status,
-        note=note,
-    )
-    return locked
-
-
-@transaction.atomic
-def dossier_receive(*, dossier: Dossier, actor, received_at: dt.datetime | None = None) -> Dossier:
-    """Accept a submitted dossier (status 1 → 2): the appointment is set by the calendar.
-
-    The legal time is the one of the channel the dossier came through, in the version it was
-    submitted under; the procedure's 15:00 cut-off applies.
-    """
-    from dossiers.calendar import appointment, calendar_for
-
-    received_at = received_at or timezone.now()
+def legal_channel(dossier: Dossier):
+    """The catalogue channel whose legal time applies: the one the dossier came through."""
     version = dossier.version
-    channel = (
+    return (
         version.channels.filter(kind=CHANNEL_KIND[Channel(dossier.channel)]).first()
         or version.channels.order_by("processing_time").first()
     )
-    due = appointment(
-        received_at,
-        channel.processing_time,
-        channel.time_unit,
-        version.same_day_cutoff,
-        calendar_for(timezone.localtime(received_at).date()),
-    )
-    return _transition(
-        dossier,
-        allowed=(Status.SUBMITTED,),
-        new_status=Status.RECEIVED,
-        actor=actor,
-        role="receiver",
-        fields={"received_at": received_at, "appointment_at": due},
-    )
 
 
-@transaction.atomic
+# The citizen-facing names of lifecycle services (kept for callers that use them).
+def dossier_receive(*, dossier: Dossier, actor, received_at: dt.datetime | None = None) -> Dossier:
+    """Accept a submitted dossier (status 1 → 2): see :func:`dossiers.lifecycle.receive`."""
+    from dossiers import lifecycle
+
+    return lifecycle.receive(dossier=dossier, actor=actor, received_at=received_at)
+
+
+def dossier_request_supplement(**kwargs):
+    """See :func:`dossiers.lifecycle.request_supplement`."""
+    from dossiers import lifecycle
+
+    kwargs.pop("role", None)
+    return lifecycle.request_supplement(**kwargs)
+
+
+def dossier_supplement(**kwargs) -> Dossier:
+    """See :func:`dossiers.lifecycle.supplement`."""
+    from dossiers import lifecycle
+
+    return lifecycle.supplement(**kwargs)
+
+
 def dossier_withdraw(*, dossier: Dossier, actor, reason: str = "") -> Dossier:
-    """The applicant withdraws the dossier (status 7) while it is not being decided on."""
-    from dossiers.errors import TransitionNotAllowed
+    """See :func:`dossiers.lifecycle.withdraw`."""
+    from dossiers import lifecycle
 
-    if dossier.applicant_id != actor.pk:
-        raise TransitionNotAllowed(_("Only the applicant can withdraw the dossier."))
-    return _transition(
-        dossier,
-        allowed=WITHDRAWABLE,
-        new_status=Status.WITHDRAWN,
-        actor=actor,
-        note=reason,
-        role="applicant",
-        fields={"finished_at": timezone.now()},
-    )
+    return lifecycle.withdraw(dossier=dossier, actor=actor, reason=reason)
 
 
 RATEABLE = (Status.RESULT_READY, Status.RETURNED)

@@ -4,6 +4,9 @@ Every state change here is a service (keyword-only, one transaction); views and 
 parse input and call them.
 """
 
+import time
+from functools import lru_cache
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -14,10 +17,9 @@ from django.utils.translation import gettext as _
 from dossiers.errors import NoCompetentAgency, SubmissionInvalid
 from dossiers.models import Channel, Dossier, ResultDelivery
 from dossiers.models_documents import DossierDocument, DossierDraft
-from dossiers.services import dossier_submit
-from dossiers.uploads import check_upload
-from procedures.models import Assignment, DocumentComponent, Level, Procedure
-from procedures.selectors import active_on
+from dossiers.services import dossier_create
+from dossiers.uploads import check_upload, store_file
+from procedures.models import Case, DocumentComponent, Level, Procedure
 from units.models import Agency, AgencyKind, Unit, UnitLevel
 
 APPLICANT_FIELDS = (
@@ -95,7 +97,7 @@ def draft_attach(
         sha256=checked.sha256,
         uploaded_by=user,
     )
-    document.file.save("upload", upload, save=False)
+    store_file(document, upload)
     document.save()
     draft.save(update_fields=["updated_at"])
     return document
@@ -108,29 +110,82 @@ def required_components(version, case) -> list[DocumentComponent]:
     return [c for c in case.components.all() if c.originals or c.copies]
 
 
+@lru_cache(maxsize=1024)
+def version_cases(version_id: int) -> tuple[Case, ...]:
+    """The cases of a catalogue version with their components, read once per process.
+
+    A published version never changes (a change to a procedure is a new version), so what was
+    read stays true; submissions then spend no query on the catalogue's structure.
+    """
+    return tuple(
+        Case.objects.filter(version_id=version_id)
+        .prefetch_related("components")
+        .order_by("position", "id")
+    )
+
+
+# One statement: the first assignment in force for the commune or its province, in level
+# order, that names an agency, or a commune-level one whose commune has an active committee or
+# service centre (the service centre first).
+COMPETENT_AGENCY = """
+SELECT g.*, r.level AS assignment_level FROM (
+    SELECT a.level, CASE
+        WHEN a.agency_id IS NOT NULL THEN a.agency_id
+        WHEN a.level = %(commune_level)s THEN (
+            SELECT c.id FROM units_agency c
+            WHERE c.unit_id = %(commune)s AND c.is_active AND c.kind IN %(kinds)s
+            ORDER BY c.kind DESC LIMIT 1)
+    END AS resolved
+    FROM procedures_assignment a
+    WHERE a.procedure_id = %(procedure)s
+      AND a.valid_from <= %(on)s AND (a.valid_to IS NULL OR a.valid_to > %(on)s)
+      AND a.scope_id IN (%(commune)s, %(province)s)
+) r JOIN units_agency g ON g.id = r.resolved
+ORDER BY r.level, g.id
+LIMIT 1
+"""
+
+
 def competent_agency(*, procedure: Procedure, commune: Unit, on=None) -> tuple[Agency, str]:
     """Who settles this procedure for an applicant living in ``commune`` (and at what level)."""
     on = on or timezone.localdate()
-    assignments = (
-        Assignment.objects.filter(procedure=procedure)
-        .filter(active_on(on))
-        .filter(Q(scope=commune) | Q(scope_id=commune.parent_id))
+    found = list(
+        Agency.objects.raw(
+            COMPETENT_AGENCY,
+            {
+                "commune_level": Level.COMMUNE.value,
+                "commune": commune.pk,
+                "province": commune.parent_id,
+                "kinds": tuple(str(kind) for kind in COMMUNE_KINDS),
+                "procedure": procedure.pk,
+                "on": on,
+            },
+        )
     )
-    for assignment in assignments.select_related("agency").order_by("level"):
-        if assignment.agency_id:
-            return assignment.agency, assignment.level
-        if assignment.level == Level.COMMUNE:
-            agency = (
-                Agency.objects.filter(unit=commune, kind__in=COMMUNE_KINDS, is_active=True)
-                .order_by("-kind")
-                .first()
-            )
-            if agency is not None:
-                return agency, Level.COMMUNE
+    if found:
+        return found[0], found[0].assignment_level
     raise NoCompetentAgency(
         _("No agency settles this procedure for %(commune)s yet.") % {"commune": commune.name},
         field="applicant_commune",
     )
+
+
+_communes: dict[str, tuple[float, Unit]] = {}
+COMMUNE_CACHE_SECONDS = 300
+
+
+def commune_by_code(code: str) -> Unit | None:
+    """The commune with ``code``, remembered a few minutes (the registry changes by decree)."""
+    now = time.monotonic()
+    hit = _communes.get(code)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    commune = Unit.objects.filter(code=code, level=UnitLevel.COMMUNE).first()
+    if commune is not None:
+        if len(_communes) > 10_000:
+            _communes.clear()
+        _communes[code] = (now + COMMUNE_CACHE_SECONDS, commune)
+    return commune
 
 
 def _checked(data: dict, version, attached: set[int]):
@@ -151,12 +206,11 @@ def _checked(data: dict, version, attached: set[int]):
             errors.setdefault("applicant_email", []).append(_("Enter a valid e-mail address."))
     if not (data.get("applicant_phone", "").strip() or email):
         errors["applicant_phone"] = [_("Give a phone number or an e-mail to be reached at.")]
-    commune = Unit.objects.filter(
-        code=data.get("applicant_commune", ""), level=UnitLevel.COMMUNE
-    ).first()
+    code = str(data.get("applicant_commune", ""))
+    commune = commune_by_code(code) if code.isdigit() and len(code) == 5 else None
     if commune is None:
         errors["applicant_commune"] = [_("Choose the commune where you live.")]
-    cases = list(version.cases.prefetch_related("components"))
+    cases = version_cases(version.pk)
     wanted = str(data.get("case") or "")
     case = next((c for c in cases if str(c.pk) == wanted), cases[0] if cases else None)
     missing = [c.name for c in required_components(version, case) if c.pk not in attached]
@@ -181,7 +235,8 @@ def _make_dossier(*, applicant, procedure, version, data, commune, case, deliver
             or agency
         )
     profile = getattr(applicant, "citizen_profile", None)
-    return dossier_submit(
+    # The callers hold the transaction: no savepoint of its own.
+    return dossier_create(
         version=version,
         agency=agency,
         reception_agency=reception,
@@ -232,7 +287,7 @@ def dossier_submit_online(*, applicant, procedure: Procedure, data: dict, files:
     """
     data = {**profile_defaults(applicant), **{k: v for k, v in data.items() if v != ""}}
     version = procedure.current_version
-    components = {c.pk: c for c in DocumentComponent.objects.filter(case__version=version)}
+    components = {c.pk: c for case in version_cases(version.pk) for c in case.components.all()}
     unknown = [key for key in files if key not in components]
     if unknown:
         raise SubmissionInvalid(_("This document is not part of the procedure."), field="file")
@@ -266,7 +321,8 @@ def dossier_submit_online(*, applicant, procedure: Procedure, data: dict, files:
             sha256=info.sha256,
             uploaded_by=applicant,
         )
-        document.file.save("upload", upload, save=False)
+        store_file(document, upload)
         documents.append(document)
     DossierDocument.objects.bulk_create(documents)
+    dossier.procedure = procedure
     return dossier

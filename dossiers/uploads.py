@@ -100,3 +100,17 @@ def _scan(upload, address: str) -> None:
         ) from exc
     if not answer.endswith("OK"):
         raise ValidationError(_("The file was refused by the virus scanner."), code="infected")
+
+
+def store_file(document, upload) -> None:
+    """Put ``upload`` in private storage under its content-addressed name (set on ``document``).
+
+    The name is the SHA-256 of the content, so a file already stored (the same scan sent twice,
+    a form every applicant attaches) is not written again.
+    """
+    field = document.file
+    name = field.field.generate_filename(document, "upload")
+    if field.storage.exists(name):
+        field.name = name
+    else:
+        field.save("upload", upload, save=False)

@@ -15,19 +15,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from dossiers.errors import DossierError, SubmissionInvalid, TransitionNotAllowed
+from dossiers.errors import DossierError, SubmissionInvalid
 from dossiers.forms import (
     AUTOSAVED_FIELDS,
     TYPED_FIELDS,
     RatingForm,
     SubmissionForm,
+    TrackingForm,
     WithdrawForm,
 )
 from dossiers.models import Dossier, ResultDelivery, Status
-from dossiers.models_documents import DossierDocument, DossierDraft, DossierRating
+from dossiers.models_documents import DocumentKind, DossierDocument, DossierDraft, DossierRating
 from dossiers.receipts import receipt_pdf
-from dossiers.selectors import dossiers_of_applicant
-from dossiers.services import RATEABLE, WITHDRAWABLE, dossier_rate, dossier_withdraw
+from dossiers.selectors import dossiers_of_applicant, result_visible
+from dossiers.services import (
+    RATEABLE,
+    WITHDRAWABLE,
+    dossier_rate,
+    dossier_supplement,
+    dossier_withdraw,
+)
 from dossiers.submission import (
     COMMUNE_KINDS,
     draft_attach,
@@ -35,6 +42,13 @@ from dossiers.submission import (
     draft_start,
     draft_submit,
     required_components,
+)
+from dossiers.tracking import (
+    client_address,
+    dossier_track,
+    tracked,
+    tracking_attempt_allowed,
+    tracking_path,
 )
 from procedures.models import OnlineLevel, Procedure
 from procedures.selectors import procedure_detail
@@ -321,16 +335,27 @@ def my_dossiers(request):
     )
 
 
-def _detail_context(request, dossier: Dossier, withdraw_form=None, rating_form=None) -> dict:
+def _detail_context(
+    request, dossier: Dossier, withdraw_form=None, rating_form=None, supplement_errors=()
+) -> dict:
     rating = DossierRating.objects.filter(dossier=dossier).first()
+    documents = list(dossier.documents.select_related("component"))
+    open_request = None
+    if dossier.status == Status.SUPPLEMENT_REQUESTED:
+        open_request = dossier.supplement_requests.filter(supplied_at__isnull=True).first()
     return {
+        "open_request": open_request,
+        "supplement_errors": supplement_errors,
+        "results": [d for d in documents if d.kind == DocumentKind.RESULT]
+        if result_visible(dossier)
+        else [],
         "rating": rating,
         "can_rate": rating is None and dossier.status in RATEABLE,
         "rating_form": rating_form or RatingForm(),
         "dossier": dossier,
         "overdue": _is_overdue(dossier, timezone.now()),
         "events": dossier.events.select_related("agency"),
-        "documents": dossier.documents.select_related("component"),
+        "documents": [d for d in documents if d.kind != DocumentKind.RESULT],
         "can_withdraw": dossier.status in WITHDRAWABLE,
         "withdraw_form": withdraw_form or WithdrawForm(),
     }
@@ -352,10 +377,33 @@ def dossier_withdraw_view(request, code: str):
         return render(request, "dossiers/detail.html", context, status=400)
     try:
         dossier_withdraw(dossier=dossier, actor=request.user, reason=form.cleaned_data["reason"])
-    except TransitionNotAllowed as exc:
+    except DossierError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Your dossier is withdrawn."))
+    return redirect("dossiers:detail", code=dossier.code)
+
+
+@citizen_required
+@require_POST
+def dossier_supplement_view(request, code: str):
+    """The citizen answers a supplement request with files and a note."""
+    dossier = _own_dossier(request, code)
+    try:
+        dossier_supplement(
+            dossier=dossier,
+            actor=request.user,
+            files=[(None, upload) for upload in request.FILES.getlist("file")],
+            note=request.POST.get("note", "")[:2000],
+        )
+    except SubmissionInvalid as exc:
+        context = _detail_context(request, dossier, supplement_errors=[str(exc.message)])
+        context["supplement_note"] = request.POST.get("note", "")[:2000]
+        return render(request, "dossiers/detail.html", context, status=400)
+    except DossierError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your documents were sent: the agency resumes processing."))
     return redirect("dossiers:detail", code=dossier.code)
 
 
@@ -374,7 +422,7 @@ def dossier_rate_view(request, code: str):
             rating=form.cleaned_data["rating"],
             comment=form.cleaned_data["comment"],
         )
-    except TransitionNotAllowed as exc:
+    except DossierError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Thank you for your rating."))
@@ -387,7 +435,7 @@ def dossier_receipt(request, code: str):
     dossier = _own_dossier(request, code)
     if dossier.received_at is None:
         raise Http404
-    tracking_url = request.build_absolute_uri(reverse("dossiers:detail", args=[dossier.code]))
+    tracking_url = request.build_absolute_uri(tracking_path(dossier))
     response = HttpResponse(
         receipt_pdf(dossier=dossier, tracking_url=tracking_url), content_type="application/pdf"
     )
@@ -400,9 +448,47 @@ def dossier_document(request, code: str, pk: int):
     """One file of the citizen's dossier, from private storage."""
     dossier = _own_dossier(request, code)
     document = get_object_or_404(DossierDocument, pk=pk, dossier=dossier)
+    if document.kind == DocumentKind.RESULT and not result_visible(dossier):
+        raise Http404
+    if not document.file:
+        # Held by link only (a dossier from the national portal): send the citizen there.
+        return redirect(document.remote_url) if document.remote_url else HttpResponse(status=404)
     return FileResponse(
         document.file.open("rb"),
         as_attachment=True,
         filename=document.original_name,
         content_type=document.mime,
     )
+
+
+# --- Public tracking ----------------------------------------------------------------------------
+
+
+@require_GET
+def track(request):
+    """Anyone with the receipt looks a dossier up by code and secret (no sign-in)."""
+    context: dict = {"form": TrackingForm()}
+    status = 200
+    if "code" in request.GET or "secret" in request.GET:
+        form = TrackingForm(request.GET)
+        context["form"] = form
+        if form.is_valid():
+            if not tracking_attempt_allowed(client_address(request)):
+                context["limited"] = True
+                status = 429
+            else:
+                dossier = dossier_track(
+                    code=form.cleaned_data["code"], secret=form.cleaned_data["secret"]
+                )
+                if dossier is None:
+                    context["not_found"] = True
+                    status = 404
+                else:
+                    context["tracked"] = tracked(dossier)
+        else:
+            status = 400
+    response = render(request, "dossiers/track.html", context, status=status)
+    # The secret is in the address: keep it out of caches and other sites' logs.
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

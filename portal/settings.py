@@ -57,6 +57,13 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_NAME = os.environ.get("SITE_NAME", "")
 # The portal's public address, for links in e-mails (which have no request to read it from).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Bearer tokens the national portal presents when it pushes dossiers here (comma-separated).
+NATIONAL_PORTAL_INBOUND_TOKENS = [
+    t.strip() for t in os.environ.get("NATIONAL_PORTAL_INBOUND_TOKENS", "").split(",") if t.strip()
+]
+# Public tracking: lookups per client address in a window of seconds ("30/600").
+_tracking_limit, _tracking_window = os.environ.get("TRACKING_RATE", "30/600").split("/")
+TRACKING_RATE_LIMIT = (int(_tracking_limit), int(_tracking_window))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -318,10 +325,14 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Two-tier portal API",
-    "DESCRIPTION": "Units, agencies and (in later versions) procedures, dossiers and reports.",
+    "DESCRIPTION": "Units, agencies, procedures, dossiers, the back office's queues and actions.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DossierStatusEnum": "dossiers.models.Status",
+        "DossierStepEnum": "dossiers.models.Step",
+    },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }

@@ -15,6 +15,7 @@ os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("EID_MOCK_ENABLED", "1")
+os.environ.setdefault("NATIONAL_PORTAL_INBOUND_TOKENS", "test-national-portal-token")
 # Tasks run in-process at commit, as in embedded mode; the worker tests turn this off and
 # start a real worker on the broker.
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")

@@ -4,7 +4,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from dossiers.api import DossierViewSet
+from dossiers.api import DossierViewSet, NationalDossierView, TrackView
+from dossiers.api_office import QueueCountsView, QueueView
 from portal import eid, views
 from portal.health import PortalHealthView
 from procedures.api import ProcedureViewSet, ReassignmentViewSet
@@ -39,6 +40,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("health/", PortalHealthView.as_view(), name="health"),
+    path("api/v1/track/", TrackView.as_view(), name="api-track"),
+    path("api/v1/queues/", QueueCountsView.as_view(), name="api-queues"),
+    path("api/v1/queues/<str:name>/", QueueView.as_view(), name="api-queue"),
+    path("api/v1/national/dossiers/", NationalDossierView.as_view(), name="api-national-dossiers"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -18,6 +18,7 @@ from dossiers.services import dossier_receive
 from dossiers.submission import draft_attach, draft_save, draft_start, draft_submit
 from portal.models import CitizenProfile
 from procedures.models import Procedure
+from tests.factories.dossiers import receiver_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
@@ -340,7 +341,9 @@ def test_my_dossiers_lists_code_status_appointment_and_overdue(
     client, an, binh, django_assert_max_num_queries
 ):
     late = submitted_dossier(an)
-    dossier_receive(dossier=late, actor=None, received_at=timezone.now() - dt.timedelta(days=40))
+    dossier_receive(
+        dossier=late, actor=receiver_of(late), received_at=timezone.now() - dt.timedelta(days=40)
+    )
     fresh = submitted_dossier(an, RESIDENCE)
     submitted_dossier(binh)
     late.refresh_from_db()
@@ -377,7 +380,7 @@ def test_the_owner_sees_the_timeline_and_downloads_a_document(client, an):
 
 def test_another_citizen_gets_404_everywhere_and_nothing_changes(client, an, binh):
     dossier = submitted_dossier(an)
-    dossier_receive(dossier=dossier, actor=None)
+    dossier_receive(dossier=dossier, actor=receiver_of(dossier))
     document = dossier.documents.get()
     events = DossierEvent.objects.filter(dossier=dossier).count()
     client.force_login(binh)
@@ -429,9 +432,7 @@ def test_withdrawing_once_works_and_a_second_time_says_why_not(client, an):
 
     second = client.post(url, {"reason": "lần nữa"}, follow=True)
 
-    assert messages_of(second) == [
-        "Hồ sơ đang ở trạng thái “Rút”: không thể thực hiện bước này lúc này."
-    ]
+    assert messages_of(second) == ["Hồ sơ đang ở trạng thái “Rút”: không thể “rút hồ sơ” lúc này."]
     assert dossier.events.count() == 2
 
 
@@ -453,7 +454,7 @@ def test_the_receipt_is_a_pdf_once_the_dossier_is_received(client, an):
     url = reverse("dossiers:receipt", args=[dossier.code])
     assert client.get(url).status_code == 404
 
-    dossier_receive(dossier=dossier, actor=None)
+    dossier_receive(dossier=dossier, actor=receiver_of(dossier))
     response = client.get(url)
 
     assert response.status_code == 200

@@ -6,13 +6,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from dossiers.errors import SubmissionInvalid, TransitionNotAllowed
+from dossiers.errors import NotPermitted, SubmissionInvalid, TransitionNotAllowed
 from dossiers.models import Dossier, DossierEvent, Status
 from dossiers.models_documents import DossierDocument, DossierDraft
 from dossiers.services import dossier_receive, dossier_withdraw
 from dossiers.submission import draft_attach, draft_save, draft_start, draft_submit
 from portal.models import CitizenProfile
 from procedures.models import Procedure
+from tests.factories.dossiers import receiver_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo", "english")]
 
@@ -124,7 +125,7 @@ def test_receiving_sets_the_appointment_from_the_calendar(applicant, birth):
     dossier = draft_submit(draft=draft)
     monday_10 = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)  # 10:00 in Hà Nội time
 
-    received = dossier_receive(dossier=dossier, actor=None, received_at=monday_10)
+    received = dossier_receive(dossier=dossier, actor=receiver_of(dossier), received_at=monday_10)
 
     channel = birth.current_version.channels.get(kind="online")
     assert received.status == Status.RECEIVED and received.received_at == monday_10
@@ -140,7 +141,7 @@ def test_withdrawal_by_the_applicant_only_and_only_while_allowed(applicant, birt
     attach_all(draft, applicant)
     dossier = draft_submit(draft=draft)
 
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(NotPermitted):
         dossier_withdraw(dossier=dossier, actor=citizen)
     dossier.refresh_from_db()
     assert dossier.status == Status.SUBMITTED
@@ -165,7 +166,9 @@ def test_submission_e_mails_the_code_after_commit(
     message = mailoutbox[0]
     assert message.to == ["an.nguyen@example.vn"]
     assert dossier.code in message.subject and dossier.code in message.body
-    assert f"/my/dossiers/{dossier.code}/" in message.body
+    # The tracking link opens the dossier without signing in; plain text, nothing escaped.
+    assert f"/track/?code={dossier.code}&secret={dossier.tracking_secret}" in message.body
+    assert f"Mã bí mật tra cứu: {dossier.tracking_secret}" in message.body
     assert "Nguyễn Văn An" in message.body
 
 

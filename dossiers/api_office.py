@@ -1,0 +1,266 @@
+"""The back office in the API: lifecycle actions on a dossier, and the officers' queues.
+
+``POST /api/v1/dossiers/{code}/<action>/`` takes one lifecycle action (receive, forward,
+approve, …) with its parameters and the ``revision`` the caller saw; ``GET …/actions/`` lists
+what the caller may do now. Answers: 200 with the dossier; 400 naming a bad field; 403 when
+the caller's roles do not allow it; 404 when the dossier is not theirs to see; 409 when the
+dossier's state does not allow it or someone acted first (with what changed). Queues:
+``GET /api/v1/queues/`` (counts) and ``GET /api/v1/queues/{name}/`` (keyset pages).
+"""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dossiers import lifecycle, queues
+from dossiers.errors import DossierError
+from dossiers.lifecycle import Action
+from dossiers.queues import QUEUES
+from portal.models import User
+from units.models import Agency
+
+
+class ActionSerializer(serializers.Serializer):
+    """Parameters of a lifecycle action; each action reads the ones it needs."""
+
+    revision = serializers.IntegerField(
+        required=False, min_value=0, help_text="The revision your page showed (stale check)."
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    items = serializers.ListField(
+        child=serializers.CharField(max_length=300), required=False, max_length=30
+    )
+    to_user = serializers.IntegerField(required=False, help_text="assign: the specialist's id")
+    to_agency = serializers.CharField(
+        required=False, max_length=13, help_text="hand_over: the agency's identifier"
+    )
+    amount = serializers.IntegerField(required=False, min_value=1, help_text="VND")
+    method = serializers.ChoiceField(choices=lifecycle.RETURN_METHODS, required=False)
+    new_appointment = serializers.DateTimeField(required=False)
+    file = serializers.FileField(required=False, help_text="attach_result: a PDF")
+
+
+def _required(values: dict, name: str):
+    if values.get(name) in (None, ""):
+        raise ValidationError({name: [_("This field is required.")]})
+    return values[name]
+
+
+def _user(values) -> User:
+    found = User.objects.filter(pk=_required(values, "to_user"), is_active=True).first()
+    if found is None:
+        raise ValidationError({"to_user": [_("No such staff member.")]})
+    return found
+
+
+def _agency(values) -> Agency:
+    found = Agency.objects.filter(identifier=_required(values, "to_agency")).first()
+    if found is None:
+        raise ValidationError({"to_agency": [_("No agency has this identifier.")]})
+    return found
+
+
+RUNNERS = {
+    Action.RECEIVE: lambda d, u, v: lifecycle.receive(
+        dossier=d, actor=u, revision=v.get("revision")
+    ),
+    Action.REFUSE: lambda d, u, v: lifecycle.refuse(
+        dossier=d, actor=u, reason=v.get("reason", ""), revision=v.get("revision")
+    ),
+    Action.REQUEST_SUPPLEMENT: lambda d, u, v: lifecycle.request_supplement(
+        dossier=d,
+        actor=u,
+        reason=v.get("reason", ""),
+        items=v.get("items"),
+        revision=v.get("revision"),
+    ),
+    Action.CLAIM: lambda d, u, v: lifecycle.claim(dossier=d, actor=u, revision=v.get("revision")),
+    Action.ASSIGN: lambda d, u, v: lifecycle.assign(
+        dossier=d, actor=u, to=_user(v), revision=v.get("revision")
+    ),
+    Action.FORWARD: lambda d, u, v: lifecycle.forward(
+        dossier=d, actor=u, note=v.get("note", ""), revision=v.get("revision")
+    ),
+    Action.SEND_BACK: lambda d, u, v: lifecycle.send_back(
+        dossier=d, actor=u, note=v.get("note", ""), revision=v.get("revision")
+    ),
+    Action.HAND_OVER: lambda d, u, v: lifecycle.hand_over(
+        dossier=d, actor=u, to=_agency(v), note=v.get("note", ""), revision=v.get("revision")
+    ),
+    Action.HAND_BACK: lambda d, u, v: lifecycle.hand_back(
+        dossier=d, actor=u, note=v.get("note", ""), revision=v.get("revision")
+    ),
+    Action.REQUEST_PAYMENT: lambda d, u, v: lifecycle.request_payment(
+        dossier=d,
+        actor=u,
+        amount=_required(v, "amount"),
+        note=v.get("note", ""),
+        revision=v.get("revision"),
+    ),
+    Action.CONFIRM_PAYMENT: lambda d, u, v: lifecycle.confirm_payment(
+        dossier=d, actor=u, note=v.get("note", ""), revision=v.get("revision")
+    ),
+    Action.STOP: lambda d, u, v: lifecycle.stop(
+        dossier=d, actor=u, reason=v.get("reason", ""), revision=v.get("revision")
+    ),
+    Action.APPROVE: lambda d, u, v: lifecycle.approve(
+        dossier=d, actor=u, note=v.get("note", ""), revision=v.get("revision")
+    ),
+    Action.ATTACH_RESULT: lambda d, u, v: lifecycle.attach_result(
+        dossier=d, actor=u, upload=v.get("file"), revision=v.get("revision")
+    ),
+    Action.ISSUE_RESULT: lambda d, u, v: lifecycle.issue_result(
+        dossier=d, actor=u, revision=v.get("revision")
+    ),
+    Action.RETURN_RESULT: lambda d, u, v: lifecycle.return_result(
+        dossier=d, actor=u, method=v.get("method") or "counter", revision=v.get("revision")
+    ),
+    Action.EXTEND: lambda d, u, v: lifecycle.extend(
+        dossier=d,
+        actor=u,
+        new_appointment=_required(v, "new_appointment"),
+        reason=v.get("reason", ""),
+        revision=v.get("revision"),
+    ),
+}
+
+
+def _office_action(name: str):
+    """A POST endpoint taking lifecycle action ``name`` on the dossier in the URL."""
+
+    def handler(self, request, code=None):
+        from dossiers.api import DossierSerializer, _service_error
+
+        dossier = self.get_object()
+        data = ActionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            RUNNERS[name](dossier, request.user, data.validated_data)
+        except DossierError as exc:
+            return _service_error(exc)
+        dossier.refresh_from_db()
+        body = DossierSerializer(dossier).data
+        body["revision"] = dossier.revision
+        body["step"] = dossier.step
+        return Response(body)
+
+    handler.__name__ = name
+    handler.__doc__ = f"Take the lifecycle action “{Action(name).label}” (see dossiers.lifecycle)."
+    handler = extend_schema(
+        request={"application/json": ActionSerializer, "multipart/form-data": ActionSerializer},
+        responses={200: dict, 400: dict, 403: dict, 404: dict, 409: dict},
+    )(handler)
+    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(handler)
+
+
+class OfficeActionsMixin:
+    """The lifecycle actions of the back office, mixed into the dossiers' viewset."""
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def actions(self, request, code=None):
+        """What the caller may do on this dossier now, with its revision."""
+        dossier = self.get_object()
+        return Response(
+            {
+                "revision": dossier.revision,
+                "status": dossier.status,
+                "step": dossier.step,
+                "actions": lifecycle.allowed_actions(dossier, request.user),
+            }
+        )
+
+
+for _name in RUNNERS:
+    setattr(OfficeActionsMixin, _name, _office_action(_name))
+
+
+# --- Queues --------------------------------------------------------------------------------------
+
+
+class IsOfficer(permissions.BasePermission):
+    message = _("Only staff who work dossiers have queues.")
+
+    def has_permission(self, request, view) -> bool:
+        return bool(queues.working_agencies(request.user))
+
+
+class QueueRowSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    procedure = serializers.CharField(source="procedure.code")
+    procedure_name = serializers.CharField(source="procedure.name")
+    status = serializers.IntegerField()
+    step = serializers.CharField()
+    applicant_name = serializers.CharField()
+    agency = serializers.CharField(source="agency.name")
+    assignee = serializers.CharField(source="assignee.username", default=None)
+    submitted_at = serializers.DateTimeField()
+    appointment_at = serializers.DateTimeField(allow_null=True)
+    step_due_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.SerializerMethodField()
+
+    def get_overdue(self, dossier) -> bool:
+        now = self.context["now"]
+        return bool(
+            dossier.appointment_at
+            and dossier.appointment_at < now
+            and dossier.status in queues.IN_HAND
+        )
+
+
+class QueueCountsView(APIView):
+    """How many dossiers wait in each of the caller's queues."""
+
+    permission_classes = [IsOfficer]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        counts = queues.queue_counts(request.user)
+        return Response(
+            [
+                {"queue": name, "label": str(q.label), "count": counts[name]}
+                for name, q in QUEUES.items()
+            ]
+        )
+
+
+class QueueView(APIView):
+    """One page of a queue, in deadline order; ``next`` is the next page's cursor."""
+
+    permission_classes = [IsOfficer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="code, identity number or applicant name"),
+            OpenApiParameter("cursor", str, description="the `next` of the previous page"),
+            OpenApiParameter("page_size", int, description="1 to 100 (default 25)"),
+        ],
+        responses={200: QueueRowSerializer(many=True)},
+    )
+    def get(self, request, name: str):
+        if name not in QUEUES:
+            raise NotFound(_("No such queue."))
+        try:
+            size = max(1, min(int(request.query_params.get("page_size", queues.PAGE_SIZE)), 100))
+        except ValueError as exc:
+            raise ValidationError({"page_size": [_("A number from 1 to 100.")]}) from exc
+        now = timezone.now()
+        try:
+            page = queues.queue_page(
+                request.user,
+                name,
+                q=request.query_params.get("q", ""),
+                cursor=request.query_params.get("cursor") or None,
+                size=size,
+                now=now,
+            )
+        except (ValueError, TypeError) as exc:
+            raise ValidationError({"cursor": [_("This cursor is not valid.")]}) from exc
+        rows = QueueRowSerializer(page.rows, many=True, context={"now": now}).data
+        return Response({"results": rows, "next": page.next_cursor})

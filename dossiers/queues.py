@@ -1,0 +1,195 @@
+"""Officers' work queues: what waits for whom, in deadline order, one page at a time.
+
+Each queue is a filter over the dossiers of the officer's agencies (the visibility filter of
+``dossiers.selectors``), ordered by a key the partial indexes of ``Dossier.Meta`` serve, and
+paged by keyset (the last row's key), so page 200 costs what page 1 does. A page is one query
+for its rows whatever the queue's size; the counts are one query per queue.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.models import Dossier, Status, Step
+from units.models import Membership, Role
+
+PAGE_SIZE = 25
+# The roles that work dossiers (a province administrator sees statistics, not files).
+WORKING_ROLES = (
+    Role.RECEIVER,
+    Role.SPECIALIST,
+    Role.DEPARTMENT_HEAD,
+    Role.LEADER,
+    Role.AUDITOR,
+)
+IN_HAND = (Status.RECEIVED, Status.IN_PROCESSING, Status.FINANCIAL_OBLIGATION)
+OPEN_AT_AGENCY = (*IN_HAND, Status.SUPPLEMENT_REQUESTED)
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    label: str
+    # Ordering key: ("appointment_at", "id"), ("submitted_at", "id") or ("finished_at", "id").
+    key: str
+
+
+QUEUES = {
+    "reception": Queue("reception", _("Awaiting reception"), "submitted_at"),
+    "mine": Queue("mine", _("Mine"), "appointment_at"),
+    "supplement": Queue("supplement", _("Awaiting supplement"), "appointment_at"),
+    "due_soon": Queue("due_soon", _("Due within 2 working days"), "appointment_at"),
+    "overdue": Queue("overdue", _("Overdue"), "appointment_at"),
+    "leader": Queue("leader", _("Awaiting the leader"), "appointment_at"),
+    "signature": Queue("signature", _("Awaiting signature"), "appointment_at"),
+    "return": Queue("return", _("Ready to return"), "finished_at"),
+}
+
+
+def working_agencies(user) -> list[int]:
+    """The agencies where ``user`` works dossiers."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user=user, is_active=True, role__in=WORKING_ROLES)
+        .values_list("agency_id", flat=True)
+        .distinct()
+    )
+
+
+def _due_soon_limit(now: dt.datetime) -> dt.datetime:
+    """The end of the second working day from now."""
+    from dossiers.calendar import OFFICE_CLOSES, calendar_for
+
+    today = timezone.localtime(now).date()
+    calendar = calendar_for(today, today + dt.timedelta(days=30))
+    day = calendar.add_working_days(today, 2)
+    return dt.datetime.combine(day, OFFICE_CLOSES, tzinfo=timezone.get_default_timezone())
+
+
+def _held_by(agencies) -> Q:
+    """Dossiers the agencies process: their own unless handed over, and those handed to them."""
+    return Q(agency_id__in=agencies, holder_agency__isnull=True) | Q(holder_agency_id__in=agencies)
+
+
+def queue_filter(name: str, user, agencies: list[int], now: dt.datetime) -> Q:
+    if name == "reception":
+        return Q(status=Status.SUBMITTED, reception_agency_id__in=agencies)
+    if name == "mine":
+        return Q(status__in=(*OPEN_AT_AGENCY, Status.SUBMITTED, Status.RESULT_READY), assignee=user)
+    if name == "supplement":
+        return Q(status=Status.SUPPLEMENT_REQUESTED) & _held_by(agencies)
+    if name == "due_soon":
+        return (
+            Q(status__in=IN_HAND, appointment_at__gte=now)
+            & Q(appointment_at__lte=_due_soon_limit(now))
+            & _held_by(agencies)
+        )
+    if name == "overdue":
+        return Q(status__in=IN_HAND, appointment_at__lt=now) & _held_by(agencies)
+    if name == "leader":
+        return Q(status=Status.IN_PROCESSING, step=Step.LEADER) & _held_by(agencies)
+    if name == "signature":
+        return Q(status=Status.IN_PROCESSING, step=Step.SIGNATURE) & _held_by(agencies)
+    if name == "return":
+        return Q(status=Status.RESULT_READY, reception_agency_id__in=agencies)
+    raise KeyError(name)
+
+
+def search_filter(text: str) -> Q:
+    """A code (or its start), a 12-digit identity number, or part of the applicant's name."""
+    text = " ".join((text or "").split())[:100]
+    if not text:
+        return Q()
+    if text.isdigit() and len(text) in (9, 12):
+        return Q(applicant_id_number=text)
+    if "-" in text or "." in text:
+        return Q(code__istartswith=text)
+    return Q(applicant_name__icontains=text)
+
+
+def encode_cursor(value, pk: int) -> str:
+    raw = json.dumps([value.isoformat() if value else None, pk])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str):
+    """``(moment, id)`` from a cursor; ValueError if it was tampered with."""
+    padded = cursor + "=" * (-len(cursor) % 4)
+    value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    return (dt.datetime.fromisoformat(value) if value else None), int(pk)
+
+
+@dataclass
+class Page:
+    rows: list[Dossier]
+    next_cursor: str | None
+
+
+def queue_rows(queryset: QuerySet, key: str, cursor: str | None, size: int) -> Page:
+    """One keyset page of ``queryset`` ordered by ``(key, id)``; rows without a key last."""
+    queryset = queryset.order_by(f"{key}", "id")
+    if cursor:
+        value, pk = decode_cursor(cursor)
+        queryset = queryset.filter(Q(**{f"{key}__gt": value}) | Q(**{key: value, "id__gt": pk}))
+    rows = list(queryset[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = encode_cursor(getattr(rows[-1], key), rows[-1].pk) if more else None
+    return Page(rows=rows, next_cursor=next_cursor)
+
+
+def queue_page(
+    user,
+    name: str,
+    *,
+    q: str = "",
+    cursor: str | None = None,
+    size: int = PAGE_SIZE,
+    agencies: list[int] | None = None,
+    now: dt.datetime | None = None,
+) -> Page:
+    """A page of queue ``name`` for ``user``: one query, with what the list shows."""
+    queue = QUEUES[name]
+    agencies = working_agencies(user) if agencies is None else agencies
+    now = now or timezone.now()
+    queryset = (
+        Dossier.objects.filter(queue_filter(name, user, agencies, now))
+        .filter(search_filter(q))
+        .select_related("procedure", "agency", "assignee")
+        .only(
+            "code",
+            "status",
+            "step",
+            "channel",
+            "applicant_name",
+            "submitted_at",
+            "appointment_at",
+            "finished_at",
+            "step_due_at",
+            "procedure__code",
+            "procedure__name",
+            "agency__name",
+            "assignee__username",
+            "assignee__first_name",
+            "assignee__last_name",
+        )
+    )
+    return queue_rows(queryset, queue.key, cursor, size)
+
+
+def queue_counts(user, *, agencies: list[int] | None = None, now=None) -> dict[str, int]:
+    """How many dossiers wait in each queue (one count per queue)."""
+    agencies = working_agencies(user) if agencies is None else agencies
+    now = now or timezone.now()
+    return {
+        name: Dossier.objects.filter(queue_filter(name, user, agencies, now)).count()
+        for name in QUEUES
+    }
