@@ -178,8 +178,7 @@ def queue_page(
             "procedure__name",
             "agency__name",
             "assignee__username",
-            "assignee__first_name",
-            "assignee__last_name",
+            "assignee__full_name",
         )
     )
     return queue_rows(queryset, queue.key, cursor, size)

@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("units.urls")),
     path("", include("procedures.urls")),
     path("", include("dossiers.urls")),
+    path("", include("dossiers.urls_office")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("health/", PortalHealthView.as_view(), name="health"),
