@@ -64,7 +64,7 @@ def working_agencies(user) -> list[int]:
     )
 
 
-def _due_soon_limit(now: dt.datetime) -> dt.datetime:
+def due_soon_limit(now: dt.datetime) -> dt.datetime:
     """The end of the second working day from now."""
     from dossiers.calendar import OFFICE_CLOSES, calendar_for
 
@@ -89,7 +89,7 @@ def queue_filter(name: str, user, agencies: list[int], now: dt.datetime) -> Q:
     if name == "due_soon":
         return (
             Q(status__in=IN_HAND, appointment_at__gte=now)
-            & Q(appointment_at__lte=_due_soon_limit(now))
+            & Q(appointment_at__lte=due_soon_limit(now))
             & _held_by(agencies)
         )
     if name == "overdue":

@@ -7,7 +7,7 @@ agency it left and the one it went to; a revert moves back exactly those dossier
 
 from collections import Counter, defaultdict
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 
 from dossiers.models import OPEN_STATUSES, Dossier, DossierEvent
@@ -109,8 +109,11 @@ class DossierRerouter:
         for dossier, _old, new in moves:
             by_target[new.pk].append(dossier.pk)
         for agency_id, ids in by_target.items():
-            Dossier.objects.filter(pk__in=ids).update(agency_id=agency_id)
-        DossierEvent.objects.bulk_create(
+            # The old agency's officers no longer hold it: the new agency takes it in hand.
+            Dossier.objects.filter(pk__in=ids).update(
+                agency_id=agency_id, revision=F("revision") + 1, assignee=None, claimed_at=None
+            )
+        events = DossierEvent.objects.bulk_create(
             [
                 DossierEvent(
                     dossier=dossier,
@@ -119,11 +122,13 @@ class DossierRerouter:
                     agency=new,
                     note=batch.reason,
                     data={"batch": batch.pk, "from_agency": old.pk, "to_agency": new.pk},
+                    revision=dossier.revision + 1,
                 )
                 for dossier, old, new in moves
             ],
             batch_size=2000,
         )
+        _outbox(events)
         return len(moves)
 
     def revert(self, *, batch) -> int:
@@ -132,6 +137,11 @@ class DossierRerouter:
         ).prefetch_related(Prefetch("dossier"))
         back: dict[int, list[int]] = defaultdict(list)
         reverted = []
+        revisions = dict(
+            Dossier.objects.select_for_update()
+            .filter(pk__in=[e.dossier_id for e in events])
+            .values_list("pk", "revision")
+        )
         for event in events:
             back[event.data["from_agency"]].append(event.dossier_id)
             reverted.append(
@@ -146,9 +156,22 @@ class DossierRerouter:
                         "from_agency": event.data["to_agency"],
                         "to_agency": event.data["from_agency"],
                     },
+                    revision=revisions[event.dossier_id] + 1,
                 )
             )
         for agency_id, ids in back.items():
-            Dossier.objects.filter(pk__in=ids).update(agency_id=agency_id)
-        DossierEvent.objects.bulk_create(reverted, batch_size=2000)
+            Dossier.objects.filter(pk__in=ids).update(
+                agency_id=agency_id, revision=F("revision") + 1, assignee=None, claimed_at=None
+            )
+        _outbox(DossierEvent.objects.bulk_create(reverted, batch_size=2000))
         return len(reverted)
+
+
+def _outbox(events: list[DossierEvent]) -> None:
+    """Each moved dossier's new revision goes to the national portal (its agency changed)."""
+    from dossiers.models_work import OutboxEntry
+
+    OutboxEntry.objects.bulk_create(
+        [OutboxEntry(dossier_id=e.dossier_id, revision=e.revision, event=e) for e in events],
+        batch_size=2000,
+    )

@@ -70,3 +70,12 @@ def send_supplement_notice(dossier_id: int) -> bool:
 def send_status_notice(dossier_id: int) -> bool:
     """The dossier was refused, stopped, or its result is ready or returned."""
     return _mail(dossier_id, "status")
+
+
+@shared_task(name="dossiers.tasks.notify_deadlines", ignore_result=True)
+def notify_deadlines() -> dict:
+    """Every morning: what falls due within 2 working days, and what is overdue."""
+    from dossiers.deadlines import deadline_round
+
+    report = deadline_round()
+    return {"notices": report.notices, "emails": report.emails}

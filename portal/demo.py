@@ -71,7 +71,7 @@ def _staff(username: str, full_name: str, password: str) -> User:
 
 
 @transaction.atomic
-def demo_load(*, password: str) -> DemoReport:
+def demo_load(*, password: str, dossiers: bool = True) -> DemoReport:
     """Create (or refresh) the demo agencies, staff and citizens; safe to run again."""
     report = DemoReport(password=password)
     admin = _staff("admin", "Quản trị hệ thống", password)
@@ -131,6 +131,8 @@ def demo_load(*, password: str) -> DemoReport:
             identity_level=level,
             vneid_verified=level == 2,
         )
+    if dossiers:
+        report.dossiers += demo_dossiers_in_every_status()
     return report
 
 
@@ -264,4 +266,138 @@ def demo_former_district_dossiers() -> int:
                 submitted_at=dt.datetime(2025, 6, 20, 9, 0, tzinfo=dt.UTC),
             )
             count += 1
+    return count
+
+
+DEMO_WALK_IN = ("Phạm Thị Dung", "001085000789", "0905123456", "dung.pham@example.vn")
+# Where each demo dossier stops: (label for the log, the path of lifecycle steps to take).
+DEMO_PATHS = (
+    ("submitted", ()),
+    ("received", ("receive",)),
+    ("refused", ("refuse",)),
+    ("with the specialist", ("receive", "forward", "claim")),
+    ("supplement requested", ("receive", "supplement")),
+    ("financial obligation", ("receive", "forward", "claim", "payment")),
+    ("withdrawn", ("withdraw",)),
+    ("stopped", ("receive", "forward", "stop")),
+    ("awaiting the leader", ("receive", "forward", "claim", "to_leader")),
+    ("awaiting signature", ("receive", "forward", "claim", "to_leader", "approve")),
+    ("result ready", ("receive", "forward", "claim", "to_leader", "approve", "issue")),
+    ("returned", ("receive", "forward", "claim", "to_leader", "approve", "issue", "return")),
+    ("overdue", ("receive", "forward", "late")),
+)
+
+
+def demo_dossiers_in_every_status(*, province_code: str = "01") -> int:
+    """A dossier in each status (and each internal step) at the first demo commune of
+    ``province_code``, taken there by its demo staff through the lifecycle (idempotent)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dossiers import lifecycle
+    from dossiers.models import Dossier, Step
+    from dossiers.models_documents import DossierDocument
+    from dossiers.services import dossier_create
+    from dossiers.submission import competent_agency
+    from dossiers.uploads import check_upload, store_file
+    from units.models import Membership
+
+    name, cccd, phone, email = DEMO_WALK_IN
+    citizen = citizen_upsert(
+        cccd=cccd,
+        full_name=name,
+        date_of_birth=dt.date(1985, 2, 14),
+        identity_level=2,
+        vneid_verified=True,
+    ).user
+    if Dossier.objects.filter(applicant=citizen).exists():
+        return 0
+    province = Unit.objects.get(code=province_code)
+    commune = Unit.objects.filter(parent=province, level=UnitLevel.COMMUNE).order_by("code")[0]
+    procedure = Procedure.objects.select_related("current_version").get(code="1.001193")
+    agency, level = competent_agency(procedure=procedure, commune=commune)
+
+    def staff(role):
+        return (
+            Membership.objects.filter(agency=agency, role=role, is_active=True)
+            .select_related("user")
+            .first()
+            .user
+        )
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    count = 0
+    for _label, path in DEMO_PATHS:
+        d = dossier_create(
+            version=procedure.current_version,
+            agency=agency,
+            reception_agency=agency,
+            level=level,
+            applicant=citizen,
+            applicant_name=name,
+            applicant_id_number=cccd,
+            applicant_phone=phone,
+            applicant_email=email,
+            applicant_address=commune.name,
+            applicant_commune=commune,
+            vneid_verified=True,
+            case=procedure.current_version.cases.first(),
+        )
+        upload = SimpleUploadedFile("to-khai.pdf", pdf, "application/pdf")
+        info = check_upload(upload)
+        document = DossierDocument(
+            dossier=d,
+            original_name="to-khai.pdf",
+            mime=info.mime,
+            extension=info.extension,
+            size=info.size,
+            sha256=info.sha256,
+            is_digitised=True,
+        )
+        store_file(document, upload)
+        document.save()
+        for step in path:
+            if step == "receive":
+                d = lifecycle.receive(dossier=d, actor=staff(Role.RECEIVER))
+            elif step == "refuse":
+                d = lifecycle.refuse(
+                    dossier=d, actor=staff(Role.RECEIVER), reason="Hồ sơ không thuộc thẩm quyền."
+                )
+            elif step == "forward":
+                d = lifecycle.forward(dossier=d, actor=staff(Role.RECEIVER))
+            elif step == "claim":
+                d = lifecycle.claim(dossier=d, actor=staff(Role.SPECIALIST))
+            elif step == "supplement":
+                lifecycle.request_supplement(
+                    dossier=d,
+                    actor=staff(Role.RECEIVER),
+                    reason="Bản sao giấy tờ tùy thân không rõ.",
+                    items=["Bản sao CCCD của người đi khai sinh"],
+                )
+            elif step == "payment":
+                d = lifecycle.request_payment(
+                    dossier=d, actor=staff(Role.SPECIALIST), amount=8000, note="Lệ phí"
+                )
+            elif step == "withdraw":
+                d = lifecycle.withdraw(dossier=d, actor=citizen, reason="Nộp nhầm thủ tục")
+            elif step == "stop":
+                d = lifecycle.stop(
+                    dossier=d, actor=staff(Role.LEADER), reason="Người yêu cầu đã mất."
+                )
+            elif step == "to_leader":
+                while d.step != Step.LEADER:
+                    d = lifecycle.forward(dossier=d, actor=staff(Role(d.step)))
+            elif step == "approve":
+                d = lifecycle.approve(dossier=d, actor=staff(Role.LEADER))
+            elif step == "issue":
+                if d.step == Step.SIGNATURE:
+                    lifecycle.attach_result(dossier=d, actor=staff(Role.LEADER))
+                    d = lifecycle.issue_result(dossier=d, actor=staff(Role.LEADER))
+            elif step == "return":
+                d = lifecycle.return_result(dossier=d, actor=staff(Role.RECEIVER))
+            elif step == "late":
+                # Received long ago: the appointment has passed (the overdue queue's example).
+                Dossier.objects.filter(pk=d.pk).update(
+                    appointment_at=d.appointment_at - dt.timedelta(days=20)
+                )
+        count += 1
     return count

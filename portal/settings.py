@@ -182,12 +182,19 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # (measured here: 2 prefork processes ~9 calls/s at 200 ms latency; 64 threads ~230/s).
 CELERY_TASK_QUEUES = (Queue("default"), Queue("sync"))
 CELERY_TASK_ROUTES = {"dossiers.sync.*": {"queue": "sync"}}
+from celery.schedules import crontab  # noqa: E402
+
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "portal.tasks.beat_heartbeat", "schedule": 60.0},
     # Reassignments with a future effective date re-route their dossiers on that day.
     "reroute-due-reassignments": {
         "task": "procedures.tasks.reroute_due_reassignments",
         "schedule": 15 * 60.0,
+    },
+    # Officers hear what falls due, leaders what is overdue: before the offices open.
+    "notify-deadlines": {
+        "task": "dossiers.tasks.notify_deadlines",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 

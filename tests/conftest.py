@@ -202,7 +202,15 @@ def _load_demo() -> None:
     call_command(
         "load_units", "--former-districts", "units/data/former_districts_68.csv", stdout=quiet
     )
-    call_command("load_demo", "--password", "demo-password-1", "--quiet-logins", stdout=quiet)
+    # The dossiers in every status are for people trying the portal; tests build their own.
+    call_command(
+        "load_demo",
+        "--password",
+        "demo-password-1",
+        "--quiet-logins",
+        "--without-dossiers",
+        stdout=quiet,
+    )
 
 
 @pytest.fixture

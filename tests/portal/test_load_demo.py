@@ -45,7 +45,25 @@ def test_load_demo_gives_every_demo_agency_one_user_per_role_and_is_idempotent()
         assert roles == {r.value for r in expected}
     assert User.objects.get(username="leader.p68").check_password("demo-pass-123")
     assert "demo-pass-123" in out.getvalue() and "leader.p68" in out.getvalue()
-    assert CitizenProfile.objects.count() == 2
+    assert CitizenProfile.objects.count() == 3  # two e-ID test identities, one walk-in
+
+
+def test_load_demo_has_a_dossier_in_every_status_made_through_the_lifecycle():
+    from dossiers.models import Dossier, DossierEvent, Status, Step
+    from dossiers.models_work import OutboxEntry
+
+    call_command("load_demo", "--password", "demo-pass-123", stdout=io.StringIO())
+    mine = Dossier.objects.filter(applicant__citizen_profile__cccd="001085000789")
+    count = mine.count()
+    call_command("load_demo", "--password", "demo-pass-123", stdout=io.StringIO())
+
+    assert mine.count() == count  # idempotent
+    assert set(mine.values_list("status", flat=True)) == set(Status.values)
+    assert {Step.SPECIALIST, Step.LEADER} <= set(mine.values_list("step", flat=True))
+    for dossier in mine:
+        events = DossierEvent.objects.filter(dossier=dossier)
+        assert events.order_by("at", "id").last().new_status == dossier.status
+        assert OutboxEntry.objects.filter(dossier=dossier).exists()
 
 
 def test_load_demo_without_units_says_what_to_do_and_creates_nothing():

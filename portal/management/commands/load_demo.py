@@ -15,6 +15,11 @@ class Command(BaseCommand):
             "--password", help="password for every demo login (default: kept in var/)"
         )
         parser.add_argument("--quiet-logins", action="store_true", help="do not print the logins")
+        parser.add_argument(
+            "--without-dossiers",
+            action="store_true",
+            help="skip the dossiers in every status (the test suite builds its own)",
+        )
 
     def handle(self, *args, **options):
         missing = [c for c in DEMO_PROVINCES if not Unit.objects.filter(code=c).exists()]
@@ -23,7 +28,10 @@ class Command(BaseCommand):
                 f"load_demo: provinces {', '.join(missing)} are not loaded; run load_units first."
             )
         with override("vi"):
-            report = demo_load(password=options["password"] or demo_password())
+            report = demo_load(
+                password=options["password"] or demo_password(),
+                dossiers=not options["without_dossiers"],
+            )
         self.stdout.write(
             f"Demo data: {report.agencies} agencies, {len(report.logins)} logins, "
             f"{report.procedures} procedures, {report.dossiers} dossiers."
