@@ -818,8 +818,14 @@ def issue_result(*, dossier: Dossier, actor, revision: int | None = None) -> Dos
     from dossiers.models_documents import DocumentKind
 
     def change(locked: Dossier, role: str) -> Change:
-        if not locked.documents.filter(kind=DocumentKind.RESULT).exists():
+        results = locked.documents.filter(kind=DocumentKind.RESULT)
+        if not results.exists():
             raise TransitionNotAllowed(_("Attach the result document first."), field="result")
+        if locked.version.written_result_required and not results.filter(signature__isnull=False):
+            raise TransitionNotAllowed(
+                _("This procedure's result must be signed by the leader before it is issued."),
+                field="result",
+            )
         return Change(status=Status.RESULT_READY, step=Step.NONE, fields=_finished())
 
     return perform(

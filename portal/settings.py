@@ -57,6 +57,11 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_NAME = os.environ.get("SITE_NAME", "")
 # The portal's public address, for links in e-mails (which have no request to read it from).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Digital signatures: the key that encrypts officials' private keys at rest (falls back to
+# SECRET_KEY), the stand-in CA's organisation name, and an RFC 3161 time-stamping authority.
+SIGNATURES_KEY = os.environ.get("SIGNATURES_KEY", "") or SECRET_KEY
+SIGNATURES_CA_ORGANISATION = os.environ.get("SIGNATURES_CA_ORGANISATION", "Portal CA stand-in")
+SIGNATURES_TSA_URL = os.environ.get("SIGNATURES_TSA_URL", "")
 # Bearer tokens the national portal presents when it pushes dossiers here (comma-separated).
 NATIONAL_PORTAL_INBOUND_TOKENS = [
     t.strip() for t in os.environ.get("NATIONAL_PORTAL_INBOUND_TOKENS", "").split(",") if t.strip()

@@ -9,6 +9,7 @@ from dossiers.api_office import QueueCountsView, QueueView
 from portal import eid, views
 from portal.health import PortalHealthView
 from procedures.api import ProcedureViewSet, ReassignmentViewSet
+from signatures.views import VerifyView
 from units.api import AgencyViewSet, UnitViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -38,10 +39,13 @@ urlpatterns = [
     path("", include("procedures.urls")),
     path("", include("dossiers.urls")),
     path("", include("dossiers.urls_office")),
+    path("", include("signatures.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("health/", PortalHealthView.as_view(), name="health"),
     path("api/v1/track/", TrackView.as_view(), name="api-track"),
+    path("api/v1/signatures/verify", VerifyView.as_view(), name="api-signatures-verify"),
+    path("api/v1/signatures/verify/", VerifyView.as_view()),
     path("api/v1/queues/", QueueCountsView.as_view(), name="api-queues"),
     path("api/v1/queues/<str:name>/", QueueView.as_view(), name="api-queue"),
     path("api/v1/national/dossiers/", NationalDossierView.as_view(), name="api-national-dossiers"),
