@@ -1,6 +1,6 @@
 from django.urls import path
 
-from signatures import views
+from signatures import views, views_admin
 
 app_name = "signatures"
 urlpatterns = [
@@ -10,4 +10,8 @@ urlpatterns = [
     path("signatures/ca/root.crl", views.root_crl, name="root-crl"),
     path("signatures/verify/", views.verify_page, name="verify"),
     path("signatures/verify/<str:token>/", views.result_page, name="result"),
+    path("signatures/positions/", views_admin.positions, name="positions"),
+    path("signatures/reissues/<int:pk>/", views_admin.reissue, name="reissue"),
+    path("signatures/certificates/<str:serial>/revoke/", views_admin.revoke, name="revoke"),
+    path("signatures/certificates/<str:serial>/renew/", views_admin.renew, name="renew"),
 ]
