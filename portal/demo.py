@@ -299,6 +299,7 @@ def demo_dossiers_in_every_status(*, province_code: str = "01") -> int:
     from dossiers.services import dossier_create
     from dossiers.submission import competent_agency
     from dossiers.uploads import check_upload, store_file
+    from signatures.services import sign_and_issue
     from units.models import Membership
 
     name, cccd, phone, email = DEMO_WALK_IN
@@ -315,6 +316,7 @@ def demo_dossiers_in_every_status(*, province_code: str = "01") -> int:
     commune = Unit.objects.filter(parent=province, level=UnitLevel.COMMUNE).order_by("code")[0]
     procedure = Procedure.objects.select_related("current_version").get(code="1.001193")
     agency, level = competent_agency(procedure=procedure, commune=commune)
+    demo_positions(agency)
 
     def staff(role):
         return (
@@ -390,8 +392,10 @@ def demo_dossiers_in_every_status(*, province_code: str = "01") -> int:
                 d = lifecycle.approve(dossier=d, actor=staff(Role.LEADER))
             elif step == "issue":
                 if d.step == Step.SIGNATURE:
+                    # The leader signs with the demo certificate (stored under var/media).
                     lifecycle.attach_result(dossier=d, actor=staff(Role.LEADER))
-                    d = lifecycle.issue_result(dossier=d, actor=staff(Role.LEADER))
+                    sign_and_issue(dossier=d, actor=staff(Role.LEADER))
+                    d.refresh_from_db()
             elif step == "return":
                 d = lifecycle.return_result(dossier=d, actor=staff(Role.RECEIVER))
             elif step == "late":
@@ -401,3 +405,26 @@ def demo_dossiers_in_every_status(*, province_code: str = "01") -> int:
                 )
         count += 1
     return count
+
+
+def demo_positions(agency) -> int:
+    """The agency's leader and department head hold signing positions with certificates."""
+    from signatures import ca
+    from signatures.models import Certificate, Position
+    from units.models import Membership
+
+    made = 0
+    for role, code, title in (
+        (Role.LEADER, "CT", "Chủ tịch Ủy ban nhân dân"),
+        (Role.DEPARTMENT_HEAD, "TP", "Trưởng phòng chuyên môn"),
+    ):
+        membership = Membership.objects.filter(agency=agency, role=role).first()
+        if membership is None:
+            continue
+        position, _created = Position.objects.get_or_create(
+            agency=agency, code=code, defaults={"title": title, "holder": membership.user}
+        )
+        if not Certificate.objects.filter(position=position, revoked_at__isnull=True).exists():
+            ca.issue(holder=membership.user, position=position)
+            made += 1
+    return made

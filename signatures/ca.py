@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+import unicodedata
 from functools import lru_cache
 
 from cryptography import x509
@@ -176,16 +177,25 @@ def stand_in() -> tuple[Authority, Authority]:
 # --- Officials' certificates ---------------------------------------------------------------------
 
 
+def _fit(text: str, limit: int = 64) -> str:
+    """``text`` cut to the X.520 upper bound, counted in UTF-8 bytes (Vietnamese letters take
+    two or three), never inside a character."""
+    text = unicodedata.normalize("NFC", text).strip() or "-"
+    while len(text.encode()) > limit:
+        text = text[:-1]
+    return text
+
+
 def _official_name(holder, position: Position) -> x509.Name:
     agency = position.agency
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, agency.name[:64]),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(agency.name)),
             x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, agency.identifier),
-            x509.NameAttribute(NameOID.TITLE, position.title[:64]),
-            x509.NameAttribute(NameOID.SERIAL_NUMBER, position.code[:64]),
-            x509.NameAttribute(NameOID.COMMON_NAME, holder.get_full_name()[:64]),
+            x509.NameAttribute(NameOID.TITLE, _fit(position.title)),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, _fit(position.code)),
+            x509.NameAttribute(NameOID.COMMON_NAME, _fit(holder.get_full_name())),
         ]
     )
 

@@ -208,7 +208,11 @@ def verify(pdf: bytes) -> Verdict:
         cert_der = status.signing_cert.dump()
         cert = x509.load_der_x509_certificate(cert_der)
         serial = format(cert.serial_number, "x")
-        known = Certificate.objects.select_related("position__agency").filter(serial=serial).first()
+        known = (
+            Certificate.objects.select_related("position__agency", "holder")
+            .filter(serial=serial)
+            .first()
+        )
         signed_at = status.signer_reported_dt or (
             status.timestamp_validity.timestamp if status.timestamp_validity else None
         )
@@ -216,6 +220,10 @@ def verify(pdf: bytes) -> Verdict:
         report.position = _attribute(cert.subject, NameOID.TITLE)
         report.agency = _attribute(cert.subject, NameOID.ORGANIZATION_NAME)
         report.agency_identifier = _attribute(cert.subject, NameOID.ORGANIZATIONAL_UNIT_NAME)
+        if known is not None:  # the register has the names in full (X.509 caps them at 64)
+            report.signer = known.holder.get_full_name()
+            report.position = known.position.title
+            report.agency = known.position.agency.name
         report.serial = serial
         report.signed_at = signed_at.isoformat() if signed_at else ""
         report.intact = bool(status.intact and status.valid)
