@@ -8,6 +8,7 @@ dossier's state does not allow it or someone acted first (with what changed). Qu
 ``GET /api/v1/queues/`` (counts) and ``GET /api/v1/queues/{name}/`` (keyset pages).
 """
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -179,6 +180,77 @@ class OfficeActionsMixin:
 
 for _name in RUNNERS:
     setattr(OfficeActionsMixin, _name, _office_action(_name))
+
+
+class SignSerializer(serializers.Serializer):
+    otp_token = serializers.CharField(max_length=10, help_text="the leader's one-time code")
+    revision = serializers.IntegerField(required=False, min_value=0)
+
+
+class ExternalSignatureSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="the result PDF signed with the leader's token")
+    revision = serializers.IntegerField(required=False, min_value=0)
+
+
+def _signed_answer(self, request, run, serializer_class):
+    from dossiers.api import DossierSerializer, _service_error
+
+    dossier = self.get_object()
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    try:
+        result = run(dossier, request.user, data.validated_data)
+    except DossierError as exc:
+        return _service_error(exc)
+    dossier.refresh_from_db()
+    body = DossierSerializer(dossier).data
+    body["revision"] = dossier.revision
+    body["verification_url"] = request.build_absolute_uri(
+        reverse("signatures:result", args=[result.token])
+    )
+    return Response(body)
+
+
+@extend_schema(
+    request=SignSerializer, responses={200: dict, 400: dict, 403: dict, 404: dict, 409: dict}
+)
+@action(detail=True, methods=["post"], url_path="sign")
+def sign(self, request, code=None):
+    """The leader signs the result with their certificate (second factor required) and
+    issues it (status 9)."""
+    from signatures.services import sign_result
+
+    return _signed_answer(
+        self,
+        request,
+        lambda d, u, v: sign_result(
+            dossier=d, actor=u, otp_token=v["otp_token"], revision=v.get("revision")
+        ),
+        SignSerializer,
+    )
+
+
+@extend_schema(
+    request={"multipart/form-data": ExternalSignatureSerializer},
+    responses={200: dict, 400: dict, 403: dict, 404: dict, 409: dict},
+)
+@action(detail=True, methods=["post"], url_path="sign-external")
+def sign_external(self, request, code=None):
+    """The leader uploads the result signed elsewhere (USB token): checked, then issued."""
+    from signatures.services import accept_external
+
+    return _signed_answer(
+        self,
+        request,
+        lambda d, u, v: accept_external(
+            dossier=d, actor=u, upload=v["file"], revision=v.get("revision")
+        ),
+        ExternalSignatureSerializer,
+    )
+
+
+OfficeActionsMixin.sign = sign
+OfficeActionsMixin.sign_external = sign_external
 
 
 # --- Queues --------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import TextChoices
 from django.utils import timezone
@@ -81,10 +82,12 @@ class Rule:
 RULES: dict[str, Rule] = {
     Action.RECEIVE: Rule((Status.SUBMITTED,), (Role.RECEIVER,)),
     Action.REFUSE: Rule((Status.SUBMITTED,), (Role.RECEIVER,)),
+    # The desk asks before processing starts; the specialist once the dossier is with them.
     Action.REQUEST_SUPPLEMENT: Rule(
         (Status.SUBMITTED, Status.RECEIVED, Status.IN_PROCESSING),
         (Role.RECEIVER, Role.SPECIALIST),
         steps=(Step.SPECIALIST,),
+        role_of_step=True,
     ),
     Action.SUPPLEMENT: Rule((Status.SUPPLEMENT_REQUESTED,), (APPLICANT,)),
     Action.WITHDRAW: Rule(
@@ -110,10 +113,12 @@ RULES: dict[str, Rule] = {
         steps=(Step.SPECIALIST, Step.DEPARTMENT_HEAD),
         role_of_step=True,
     ),
+    # Whoever holds the current step returns it to the one before.
     Action.SEND_BACK: Rule(
         (Status.IN_PROCESSING,),
         (Role.DEPARTMENT_HEAD, Role.LEADER),
         steps=(Step.DEPARTMENT_HEAD, Step.LEADER, Step.SIGNATURE),
+        role_of_step=True,
     ),
     Action.HAND_OVER: Rule(
         (Status.IN_PROCESSING,), (Role.SPECIALIST,), steps=(Step.SPECIALIST,), role_of_step=True
@@ -149,7 +154,8 @@ RULES: dict[str, Rule] = {
             Status.SUPPLEMENT_REQUESTED,
             Status.FINANCIAL_OBLIGATION,
         ),
-        (Role.LEADER, Role.RECEIVER),
+        # Form 04 is the agency head's apology: the leader signs it.
+        (Role.LEADER,),
     ),
 }
 # The applicant is e-mailed when the dossier reaches these (reception and supplements have
@@ -357,13 +363,20 @@ def acting_agency_of_event(dossier: Dossier, old_status: int) -> Agency:
 
 
 def outbox_write(dossier: Dossier, event: DossierEvent | None) -> OutboxEntry:
-    """Queue the dossier's new revision for the national portal, in the caller's transaction."""
-    entry = OutboxEntry.objects.create(dossier=dossier, revision=dossier.revision, event=event)
-    try:
-        from dossiers.sync import relay
-    except ImportError:  # the sync relay is optional until it is deployed
-        return entry
-    transaction.on_commit(relay.kick)
+    """Queue the dossier's new revision for the national portal, in the caller's transaction;
+    once it commits, a worker sends it (``dossiers.sync.relay``)."""
+    from dossiers.sync import payload, relay
+
+    entry = OutboxEntry.objects.create(
+        dossier=dossier,
+        revision=dossier.revision,
+        event=event,
+        kind=payload.kind_of(event),
+        payload=payload.snapshot(dossier, event),
+    )
+    if settings.SYNC_ENABLED:
+        pk = dossier.pk
+        transaction.on_commit(lambda: relay.kick(pk))
     return entry
 
 

@@ -307,5 +307,7 @@ from dossiers.models_work import (  # noqa: E402,F401
     Extension,
     Notice,
     OutboxEntry,
+    ReconciliationRun,
     SavedFilter,
+    SyncAttempt,
 )

@@ -113,6 +113,10 @@ class DossierRerouter:
             Dossier.objects.filter(pk__in=ids).update(
                 agency_id=agency_id, revision=F("revision") + 1, assignee=None, claimed_at=None
             )
+        for dossier, _old, new in moves:
+            dossier.agency_id, dossier.agency = new.pk, new
+            dossier.revision += 1
+            dossier.assignee_id = None
         events = DossierEvent.objects.bulk_create(
             [
                 DossierEvent(
@@ -122,13 +126,13 @@ class DossierRerouter:
                     agency=new,
                     note=batch.reason,
                     data={"batch": batch.pk, "from_agency": old.pk, "to_agency": new.pk},
-                    revision=dossier.revision + 1,
+                    revision=dossier.revision,
                 )
                 for dossier, old, new in moves
             ],
             batch_size=2000,
         )
-        _outbox(events)
+        _outbox([(dossier, event) for (dossier, _o, _n), event in zip(moves, events, strict=True)])
         return len(moves)
 
     def revert(self, *, batch) -> int:
@@ -163,15 +167,32 @@ class DossierRerouter:
             Dossier.objects.filter(pk__in=ids).update(
                 agency_id=agency_id, revision=F("revision") + 1, assignee=None, claimed_at=None
             )
-        _outbox(DossierEvent.objects.bulk_create(reverted, batch_size=2000))
+        created = DossierEvent.objects.bulk_create(reverted, batch_size=2000)
+        fresh = Dossier.objects.in_bulk([e.dossier_id for e in created])
+        _outbox([(fresh[e.dossier_id], e) for e in created])
         return len(reverted)
 
 
-def _outbox(events: list[DossierEvent]) -> None:
+def _outbox(pairs: list[tuple[Dossier, DossierEvent]]) -> None:
     """Each moved dossier's new revision goes to the national portal (its agency changed)."""
+    from django.conf import settings
+    from django.db import transaction
+
     from dossiers.models_work import OutboxEntry
+    from dossiers.sync import payload, relay
 
     OutboxEntry.objects.bulk_create(
-        [OutboxEntry(dossier_id=e.dossier_id, revision=e.revision, event=e) for e in events],
+        [
+            OutboxEntry(
+                dossier_id=dossier.pk,
+                revision=event.revision,
+                event=event,
+                kind=payload.kind_of(event),
+                payload=payload.snapshot(dossier, event),
+            )
+            for dossier, event in pairs
+        ],
         batch_size=2000,
     )
+    if settings.SYNC_ENABLED:
+        transaction.on_commit(relay.sweep)

@@ -146,15 +146,29 @@ def dossier_withdraw(*, dossier: Dossier, actor, reason: str = "") -> Dossier:
 RATEABLE = (Status.RESULT_READY, Status.RETURNED)
 
 
-@transaction.atomic
 def dossier_rate(*, dossier: Dossier, actor, rating: str, comment: str = ""):
-    """The applicant rates the service once the result is ready; one rating per dossier."""
-    from dossiers.errors import TransitionNotAllowed
+    """The applicant rates the service once the result is ready; one rating per dossier.
+
+    Anyone else is refused (403) and the attempt logged, like every lifecycle action.
+    """
+    from dossiers.errors import NotPermitted
+    from dossiers.lifecycle import _log_denial
+
+    try:
+        return _rate(dossier=dossier, actor=actor, rating=rating, comment=comment)
+    except NotPermitted as exc:
+        _log_denial(actor, "rating", dossier, str(exc.message))
+        raise
+
+
+@transaction.atomic
+def _rate(*, dossier: Dossier, actor, rating: str, comment: str):
+    from dossiers.errors import NotPermitted, TransitionNotAllowed
     from dossiers.models_documents import DossierRating, Rating
 
     locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
-    if locked.applicant_id != actor.pk:
-        raise TransitionNotAllowed(_("Only the applicant can rate the service."))
+    if locked.applicant_id != getattr(actor, "pk", None):
+        raise NotPermitted(_("Only the applicant can rate the service."))
     if locked.status not in RATEABLE:
         raise TransitionNotAllowed(_("The service can be rated once the result is ready."))
     if DossierRating.objects.filter(dossier=locked).exists():

@@ -32,12 +32,31 @@ class Broker(HealthCheck):
             raise ServiceUnavailable(f"broker unreachable: {type(exc).__name__}") from exc
 
 
-CHECK_NAMES = {Database: "database", Cache: "cache", Broker: "broker", Ping: "workers"}
+@dataclasses.dataclass
+class SyncBacklog(HealthCheck):
+    """How much waits to be sent to the national portal. A backlog older than the threshold
+    makes the portal "degraded" (reported), not unavailable (the web still serves)."""
+
+    figures: dict = dataclasses.field(default_factory=dict, repr=False)
+
+    def run(self):
+        from dossiers.sync.relay import backlog
+
+        self.figures = backlog()
+
+
+CHECK_NAMES = {
+    Database: "database",
+    Cache: "cache",
+    Broker: "broker",
+    Ping: "workers",
+    SyncBacklog: "sync",
+}
 
 
 class PortalHealthView(HealthCheckView):
     def get_checks(self):
-        checks = [Database(), Cache()]
+        checks = [Database(), Cache(), SyncBacklog()]
         if not settings.EMBEDDED_TASKS:
             checks.append(Broker())
             if settings.HEALTH_CHECK_WORKERS:
@@ -56,8 +75,14 @@ class PortalHealthView(HealthCheckView):
         healthy = status == 200
         if settings.EMBEDDED_TASKS:
             checks["workers"] = {"status": "ok", "mode": "embedded (tasks run in-process)"}
+        overall = "ok" if healthy else "unavailable"
+        for result in self.results:
+            if isinstance(result.check, SyncBacklog) and not result.error:
+                checks["sync"].update(result.check.figures)
+                if result.check.figures.get("status") == "degraded" and healthy:
+                    overall = "degraded"
         return JsonResponse(
-            {"status": "ok" if healthy else "unavailable", "checks": checks},
+            {"status": overall, "checks": checks},
             status=200 if healthy else 503,
         )
 

@@ -62,6 +62,23 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 SIGNATURES_KEY = os.environ.get("SIGNATURES_KEY", "") or SECRET_KEY
 SIGNATURES_CA_ORGANISATION = os.environ.get("SIGNATURES_CA_ORGANISATION", "Portal CA stand-in")
 SIGNATURES_TSA_URL = os.environ.get("SIGNATURES_TSA_URL", "")
+# The National Public Service Portal we sync to: its base URL (empty: the stand-in mounted in
+# this process, for development), credentials, timeouts, retry and circuit-breaker settings.
+NATIONAL_PORTAL_URL = os.environ.get("NATIONAL_PORTAL_URL", "") or (
+    SITE_URL.rstrip("/") + "/_standin/national/"
+)
+NATIONAL_PORTAL_USERNAME = os.environ.get("NATIONAL_PORTAL_USERNAME", "portal")
+NATIONAL_PORTAL_PASSWORD = os.environ.get("NATIONAL_PORTAL_PASSWORD", "standin-secret")
+NATIONAL_PORTAL_CONNECT_TIMEOUT = float(os.environ.get("NATIONAL_PORTAL_CONNECT_TIMEOUT", "3"))
+NATIONAL_PORTAL_READ_TIMEOUT = float(os.environ.get("NATIONAL_PORTAL_READ_TIMEOUT", "10"))
+SYNC_MAX_ATTEMPTS = int(os.environ.get("SYNC_MAX_ATTEMPTS", "10"))
+SYNC_BACKOFF_BASE = float(os.environ.get("SYNC_BACKOFF_BASE", "2"))
+SYNC_BACKOFF_CAP = float(os.environ.get("SYNC_BACKOFF_CAP", "600"))
+SYNC_BREAKER_THRESHOLD = int(os.environ.get("SYNC_BREAKER_THRESHOLD", "20"))
+SYNC_BREAKER_SECONDS = float(os.environ.get("SYNC_BREAKER_SECONDS", "30"))
+SYNC_SWEEP_SECONDS = float(os.environ.get("SYNC_SWEEP_SECONDS", "10"))
+SYNC_HEALTH_MAX_AGE = float(os.environ.get("SYNC_HEALTH_MAX_AGE", "900"))
+SYNC_ENABLED = env_bool("SYNC_ENABLED", True)
 # Bearer tokens the national portal presents when it pushes dossiers here (comma-separated).
 NATIONAL_PORTAL_INBOUND_TOKENS = [
     t.strip() for t in os.environ.get("NATIONAL_PORTAL_INBOUND_TOKENS", "").split(",") if t.strip()
@@ -195,6 +212,16 @@ CELERY_BEAT_SCHEDULE = {
     "reroute-due-reassignments": {
         "task": "procedures.tasks.reroute_due_reassignments",
         "schedule": 15 * 60.0,
+    },
+    # The outbox relay's safety net: dossiers whose change is due are handed to workers.
+    "sync-sweep": {
+        "task": "dossiers.sync.tasks.sweep",
+        "schedule": float(os.environ.get("SYNC_SWEEP_SECONDS", "10")),
+    },
+    "sync-reconcile": {"task": "dossiers.sync.tasks.reconcile", "schedule": crontab(minute=17)},
+    "sync-dead-letter-digest": {
+        "task": "dossiers.sync.tasks.dead_letter_digest",
+        "schedule": crontab(hour=7, minute=5),
     },
     # Officers hear what falls due, leaders what is overdue: before the offices open.
     "notify-deadlines": {

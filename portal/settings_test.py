@@ -16,6 +16,8 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("EID_MOCK_ENABLED", "1")
 os.environ.setdefault("NATIONAL_PORTAL_INBOUND_TOKENS", "test-national-portal-token")
+# Transitions do not call the national portal unless a sync test turns it on.
+os.environ.setdefault("SYNC_ENABLED", "0")
 # Tasks run in-process at commit, as in embedded mode; the worker tests turn this off and
 # start a real worker on the broker.
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")

@@ -52,7 +52,17 @@ def test_the_whole_path_records_every_step(submitted, staff, applicant):
         with pytest.raises(TransitionNotAllowed):
             lifecycle.issue_result(dossier=d, actor=staff[Role.LEADER])
         lifecycle.attach_result(dossier=d, actor=staff[Role.LEADER])
-        d = lifecycle.issue_result(dossier=d, actor=staff[Role.LEADER])
+        # A written result is issued only signed: the leader's certificate for the position.
+        from signatures import ca
+        from signatures.models import Position
+        from signatures.services import sign_and_issue
+
+        position = Position.objects.create(
+            agency=d.agency, code="CT", title="Chủ tịch", holder=staff[Role.LEADER]
+        )
+        ca.issue(holder=staff[Role.LEADER], position=position)
+        sign_and_issue(dossier=d, actor=staff[Role.LEADER])
+        d.refresh_from_db()
     assert d.status == Status.RESULT_READY and d.finished_at is not None
     d = lifecycle.return_result(dossier=d, actor=staff[Role.RECEIVER], method="counter")
     assert d.status == Status.RETURNED and d.returned_at is not None

@@ -3,9 +3,10 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from dossiers.errors import TransitionNotAllowed
+from dossiers.errors import NotPermitted
 from dossiers.models import Dossier, Status
 from dossiers.models_documents import DossierRating
+from dossiers.models_work import DeniedAction
 from dossiers.services import dossier_rate
 from dossiers.submission import dossier_submit_online
 from portal.models import CitizenProfile
@@ -74,7 +75,8 @@ def test_a_missing_choice_is_a_field_error(client, applicant, dossier):
 def test_only_the_applicant_rates(citizen, dossier):
     Dossier.objects.filter(pk=dossier.pk).update(status=Status.RETURNED)
 
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(NotPermitted):
         dossier_rate(dossier=dossier, actor=citizen, rating="dissatisfied")
 
     assert not DossierRating.objects.exists()
+    assert DeniedAction.objects.filter(dossier_code=dossier.code, action="rating").count() == 1

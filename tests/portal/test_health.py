@@ -21,7 +21,39 @@ def test_healthy_answers_200_with_every_check(client, no_worker_check):
         "database": "ok",
         "cache": "ok",
         "broker": "ok",
+        "sync": "ok",
     }
+    assert body["checks"]["sync"]["backlog"] == 0
+
+
+@pytest.mark.django_db(transaction=True)  # the checks run on their own connections
+def test_a_sync_backlog_older_than_the_threshold_is_degraded(client, no_worker_check, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dossiers.models_work import OutboxEntry
+    from dossiers.services import dossier_create
+    from tests.factories import AgencyFactory
+    from tests.factories.procedures import make_procedure
+
+    agency = AgencyFactory()
+    dossier = dossier_create(
+        version=make_procedure().current_version,
+        agency=agency,
+        reception_agency=agency,
+        level="commune",
+        applicant_name="Lê Văn Cường",
+    )
+    OutboxEntry.objects.filter(dossier=dossier).update(
+        created_at=timezone.now() - dt.timedelta(seconds=settings.SYNC_HEALTH_MAX_AGE + 60)
+    )
+
+    body = client.get("/health/").json()
+
+    assert body["status"] == "degraded"
+    assert body["checks"]["sync"]["backlog"] == 1
+    assert body["checks"]["sync"]["oldest_age_seconds"] > settings.SYNC_HEALTH_MAX_AGE
 
 
 @pytest.mark.django_db

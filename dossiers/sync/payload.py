@@ -1,0 +1,141 @@
+"""What we tell the national portal about a dossier (docs/national-portal-contract.md).
+
+``snapshot`` runs inside the transition's transaction and reads only the dossier in memory (no
+query): the fields as they are at this revision. ``upsert_body`` and ``progress_body`` run when
+sending, and add the lists (documents, fees, supplement requests, results), which only grow.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from dossiers.models import Dossier, DossierEvent
+from dossiers.sync.shape import format_time
+
+APPLICANT_TYPE = {"citizen": 1, "business": 2, "state_agency": 3, "other": 4}
+# Events that are progress inside the agency, not a change of the dossier's record.
+PROGRESS_KINDS = (
+    DossierEvent.Kind.FORWARDED,
+    DossierEvent.Kind.SENT_BACK,
+    DossierEvent.Kind.HANDED_OVER,
+    DossierEvent.Kind.HANDED_BACK,
+)
+
+
+def kind_of(event: DossierEvent | None) -> str:
+    if event is not None and event.kind in PROGRESS_KINDS and event.old_status == event.new_status:
+        return "progress"
+    return "upsert"
+
+
+def snapshot(dossier: Dossier, event: DossierEvent | None) -> dict:
+    """The dossier's scalar fields now (in memory: no query), plus the step when progress."""
+    data = {
+        "MaHoSo": dossier.code,
+        "PhienBan": dossier.revision,
+        "KenhThucHien": dossier.channel,
+        "ChuHoSo": dossier.applicant_name,
+        "LoaiDoiTuong": APPLICANT_TYPE.get(dossier.applicant_type, 1),
+        "MaDoiTuong": dossier.applicant_id_number,
+        "SoDienThoai": dossier.applicant_phone,
+        "Email": dossier.applicant_email,
+        "DiaChi": dossier.applicant_address,
+        "MaDonViTiepNhanId": dossier.reception_agency_id,
+        "MaDonViXuLyId": dossier.holder_agency_id or dossier.agency_id,
+        "NgayNopHoSo": format_time(dossier.submitted_at),
+        "NgayTiepNhan": format_time(dossier.received_at),
+        "NgayHenTra": format_time(dossier.appointment_at),
+        "NgayHenTraBanDau": format_time(dossier.original_appointment_at),
+        "NgayKetThucXuLy": format_time(dossier.finished_at),
+        "NgayTra": format_time(dossier.returned_at),
+        "TrangThaiHoSo": dossier.status,
+        "XacThucVNeID": dossier.vneid_verified,
+    }
+    if event is not None:
+        data["TienDo"] = {
+            "NguoiXuLyId": event.actor_id,
+            "VaiTro": event.role,
+            "ThoiDiemXuLy": format_time(event.at),
+            "NoiDungXuLy": event.get_kind_display() if event.kind else "",
+            "GhiChu": event.note[:500],
+            "BuocMoi": event.new_step,
+            "HanXuLy": format_time(dossier.step_due_at),
+        }
+    return data
+
+
+def _agency_identifier(agency_id, cache: dict) -> str:
+    from units.models import Agency
+
+    if agency_id not in cache:
+        cache[agency_id] = (
+            Agency.objects.filter(pk=agency_id).values_list("identifier", flat=True).first() or ""
+        )
+    return cache[agency_id]
+
+
+def upsert_body(entry, dossier: Dossier) -> dict:
+    """DongBoHoSoMC: the snapshot, with identifiers and the lists of the dossier."""
+    data = dict(entry.payload)
+    cache: dict = {}
+    base = settings.SITE_URL.rstrip("/")
+    data.pop("TienDo", None)
+    data["MaDonViTiepNhan"] = _agency_identifier(data.pop("MaDonViTiepNhanId", None), cache)
+    data["MaDonViXuLy"] = _agency_identifier(data.pop("MaDonViXuLyId", None), cache)
+    data["MaTTHC"] = dossier.procedure.code
+    data["TenTTHC"] = dossier.version.name
+    data["MaLinhVuc"] = dossier.version.field_id
+    documents = list(dossier.documents.all())
+    data["TaiLieuNop"] = [
+        {
+            "TenTepDinhKem": d.original_name,
+            "MaThanhPhanHoSo": str(d.component_id or ""),
+            "DuongDanTaiTepTin": d.remote_url or f"{base}/tep/{d.sha256}",
+            "DuocSoHoa": d.is_digitised,
+            "DuocTaiSuDung": d.is_reused,
+            "DuocLayTuKhoDMQG": d.from_data_store,
+        }
+        for d in documents
+        if d.kind != "result"
+    ]
+    data["DanhSachGiayToKetQua"] = [
+        {"TenGiayTo": d.original_name, "DuongDanTepTinKetQua": f"{base}/tep/{d.sha256}"}
+        for d in documents
+        if d.kind == "result"
+    ]
+    data["DanhSachHoSoBoSung"] = [
+        {
+            "NoiDungBoSung": r.reason,
+            "NgayYeuCau": format_time(r.requested_at),
+            "NgayBoSung": format_time(r.supplied_at),
+            "NgayHenTraTruoc": format_time(r.old_appointment),
+            "NgayHenTraMoi": format_time(r.new_appointment),
+        }
+        for r in dossier.supplement_requests.all()
+    ]
+    channel = dossier.version.channels.filter(kind=_channel_kind(dossier.channel)).first()
+    data["DanhSachLePhi"] = (
+        [{"TenPhiLePhi": f.name, "MucPhi": f.amount} for f in channel.fees.all()] if channel else []
+    )
+    data["KenhThanhToan"] = ""
+    return {"HoSo": data}
+
+
+def _channel_kind(channel: int) -> str:
+    return {1: "direct", 2: "online", 3: "postal"}.get(channel, "online")
+
+
+def progress_body(entry) -> dict:
+    """CapNhatTienDoHoSoMC: who did what at this revision."""
+    step = entry.payload.get("TienDo") or {}
+    return {
+        "MaHoSo": entry.payload["MaHoSo"],
+        "PhienBan": entry.revision,
+        "NguoiXuLy": str(step.get("NguoiXuLyId") or ""),
+        "ChucDanh": step.get("VaiTro", ""),
+        "PhongBan": "",
+        "ThoiDiemXuLy": step.get("ThoiDiemXuLy", ""),
+        "NoiDungXuLy": step.get("NoiDungXuLy", ""),
+        "TrangThai": entry.payload["TrangThaiHoSo"],
+        "HanXuLy": step.get("HanXuLy", ""),
+    }

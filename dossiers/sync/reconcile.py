@@ -1,0 +1,110 @@
+"""Reconciliation with the national portal, and the dead letters' morning digest.
+
+``reconcile`` looks up every dossier synced recently and compares what the portal holds with
+what we sent last (revision and status). A difference (a write the portal acknowledged and
+then lost, an answer that never came back) puts our latest revision back in line under a new
+idempotency key. Its report is kept (``ReconciliationRun``) for the administrators' page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import Max, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from dossiers.models_work import OutboxEntry, ReconciliationRun
+from dossiers.sync import client
+
+
+def reconcile(*, days: int = 7, limit: int = 5000) -> ReconciliationRun:
+    run = ReconciliationRun.objects.create()
+    since = timezone.now() - dt.timedelta(days=days)
+    latest = (
+        OutboxEntry.objects.filter(
+            state=OutboxEntry.State.SENT, kind=OutboxEntry.Kind.UPSERT, published_at__gte=since
+        )
+        .values("dossier_id")
+        .annotate(revision=Max("revision"))
+        .order_by("dossier_id")[:limit]
+    )
+    differences, unreachable = [], 0
+    for row in latest:
+        entry = OutboxEntry.objects.get(dossier_id=row["dossier_id"], revision=row["revision"])
+        # A later change still in line will bring the portal up to date by itself.
+        if (
+            OutboxEntry.objects.filter(dossier_id=entry.dossier_id, revision__gt=entry.revision)
+            .exclude(state=OutboxEntry.State.SENT)
+            .exists()
+        ):
+            continue
+        answer = client.lookup(entry.payload["MaHoSo"])
+        run.checked += 1
+        if answer.outcome != "ok":
+            unreachable += 1
+            continue
+        held = answer.body.get("HoSo") or {}
+        stored = answer.body.get("PhienBan")
+        if (
+            stored is not None
+            and stored >= entry.revision
+            and (held.get("TrangThaiHoSo") == entry.payload.get("TrangThaiHoSo"))
+        ):
+            continue
+        differences.append(
+            {
+                "MaHoSo": entry.payload["MaHoSo"],
+                "ours": entry.revision,
+                "theirs": stored,
+                "status_ours": entry.payload.get("TrangThaiHoSo"),
+                "status_theirs": held.get("TrangThaiHoSo"),
+            }
+        )
+        OutboxEntry.objects.filter(pk=entry.pk).update(
+            state=OutboxEntry.State.PENDING,
+            resends=entry.resends + 1,
+            next_attempt_at=timezone.now(),
+            leased_until=None,
+        )
+    run.differences = len(differences)
+    run.resent = len(differences)
+    run.finished_at = timezone.now()
+    run.report = {"differences": differences[:500], "unreachable": unreachable}
+    run.save()
+    return run
+
+
+def dead_letter_digest() -> int:
+    """E-mail the administrators the dead letters (once a day); returns how many there are."""
+    from portal.models import User
+    from units.models import Role
+
+    dead = OutboxEntry.objects.filter(state=OutboxEntry.State.DEAD).order_by("id")
+    count = dead.count()
+    if not count:
+        return 0
+    recipients = list(
+        User.objects.filter(
+            Q(is_superuser=True) | Q(memberships__role=Role.PROVINCE_ADMIN), is_active=True
+        )
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    if not recipients:
+        return count
+    with translation.override(settings.LANGUAGE_CODE):
+        lines = [
+            f"{e.payload.get('MaHoSo', e.dossier_id)} @{e.revision}: {e.last_error[:200]}"
+            for e in dead[:50]
+        ]
+        send_mail(
+            _("%(count)d changes were not accepted by the national portal") % {"count": count},
+            "\n".join(lines) + "\n\n" + settings.SITE_URL.rstrip("/") + "/sync/",
+            None,
+            recipients,
+        )
+    return count

@@ -1,0 +1,224 @@
+"""The outbox relay: every committed change reaches the national portal, once, in order.
+
+* ``kick(dossier_id)`` runs after a transition commits and hands that dossier to a worker.
+* ``sweep()`` runs on Celery beat every few seconds: it leases the dossiers whose next entry is
+  due (new, or a retry whose backoff elapsed, or one a killed worker or a lost broker message
+  left behind) and hands them to workers. A lease lapses on its own, so nothing is stranded.
+* ``process_dossier(dossier_id)`` sends that dossier's pending entries one at a time in
+  revision order, under a PostgreSQL advisory lock (two workers never send the same dossier;
+  the lock dies with a killed worker's connection). A failure stops the dossier's line: later
+  revisions wait, so a later version is never overtaken by an earlier one. Retries are
+  scheduled in the database with exponential backoff and jitter; a payload the portal calls
+  invalid, or an entry that failed ``SYNC_MAX_ATTEMPTS`` times, is dead-lettered.
+* A circuit breaker (in the shared cache) stops calling a portal that keeps failing and tries
+  again after a pause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from dossiers.models import Dossier
+from dossiers.models_work import OutboxEntry, SyncAttempt
+from dossiers.sync import client, payload
+
+logger = logging.getLogger("dossiers.sync")
+LOCK_NAMESPACE = 7_301  # pg_advisory_lock(namespace, dossier id)
+LEASE = dt.timedelta(seconds=30)
+BREAKER_FAILURES = "sync:breaker:failures"
+BREAKER_OPEN_UNTIL = "sync:breaker:open_until"
+
+
+def kick(dossier_id: int) -> None:
+    """After commit: send this dossier's new change now (the sweep is the safety net)."""
+    if not settings.SYNC_ENABLED:
+        return
+    from dossiers.sync.tasks import sync_dossier
+
+    try:
+        sync_dossier.delay(dossier_id)
+    except Exception:  # the broker is down: the sweep will find the entry
+        logger.warning("sync kick for dossier %s not queued", dossier_id, exc_info=True)
+
+
+def sweep(*, limit: int = 2000) -> int:
+    """Lease the dossiers with a due entry and queue them; returns how many were queued."""
+    from dossiers.sync.tasks import sync_dossier
+
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH due AS (
+                SELECT DISTINCT ON (dossier_id) id, dossier_id
+                FROM dossiers_outboxentry
+                WHERE state = 'pending' AND next_attempt_at <= %s
+                  AND (leased_until IS NULL OR leased_until < %s)
+                ORDER BY dossier_id, revision
+                LIMIT %s
+            )
+            UPDATE dossiers_outboxentry e SET leased_until = %s
+            FROM due WHERE e.id = due.id
+            RETURNING e.dossier_id
+            """,
+            [now, now, limit, now + LEASE],
+        )
+        dossier_ids = [row[0] for row in cursor.fetchall()]
+    for dossier_id in dossier_ids:
+        sync_dossier.delay(dossier_id)
+    return len(dossier_ids)
+
+
+def _breaker_open() -> float:
+    until = cache.get(BREAKER_OPEN_UNTIL) or 0
+    return until if until > timezone.now().timestamp() else 0
+
+
+def _breaker_record(ok: bool) -> None:
+    if ok:
+        cache.delete(BREAKER_FAILURES)
+        return
+    cache.add(BREAKER_FAILURES, 0, timeout=60)
+    try:
+        failures = cache.incr(BREAKER_FAILURES)
+    except ValueError:
+        failures = 1
+    if failures >= settings.SYNC_BREAKER_THRESHOLD:
+        until = timezone.now().timestamp() + settings.SYNC_BREAKER_SECONDS
+        cache.set(BREAKER_OPEN_UNTIL, until, timeout=int(settings.SYNC_BREAKER_SECONDS) + 5)
+        cache.delete(BREAKER_FAILURES)
+        logger.warning("sync circuit open for %s s", settings.SYNC_BREAKER_SECONDS)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Exponential, capped, with full jitter (retries of many dossiers do not bunch up)."""
+    ceiling = min(settings.SYNC_BACKOFF_CAP, settings.SYNC_BACKOFF_BASE * 2 ** max(attempts - 1, 0))
+    return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def _locked(dossier_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, dossier_id])
+        return cursor.fetchone()[0]
+
+
+def _unlock(dossier_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, dossier_id])
+
+
+def process_dossier(dossier_id: int) -> int:
+    """Send the dossier's due entries in order; returns how many were sent."""
+    if not _locked(dossier_id):
+        return 0  # another worker has this dossier: it sends the whole line
+    try:
+        return _send_line(dossier_id)
+    finally:
+        _unlock(dossier_id)
+
+
+def _send_line(dossier_id: int) -> int:
+    sent = 0
+    dossier = None
+    while True:
+        entry = (
+            OutboxEntry.objects.filter(dossier_id=dossier_id)
+            .exclude(state=OutboxEntry.State.SENT)
+            .order_by("revision")
+            .first()
+        )
+        if entry is None or entry.state == OutboxEntry.State.DEAD:
+            return sent  # all sent, or the line waits for an administrator
+        now = timezone.now()
+        if entry.next_attempt_at > now:
+            OutboxEntry.objects.filter(pk=entry.pk).update(leased_until=None)
+            return sent
+        paused_until = _breaker_open()
+        if paused_until:
+            OutboxEntry.objects.filter(pk=entry.pk).update(
+                next_attempt_at=dt.datetime.fromtimestamp(paused_until, tz=dt.UTC),
+                leased_until=None,
+            )
+            return sent
+        if dossier is None:
+            dossier = Dossier.objects.select_related("procedure", "version").get(pk=dossier_id)
+        answer = _deliver(entry, dossier)
+        SyncAttempt.objects.create(
+            entry=entry,
+            duration_ms=answer.duration_ms,
+            outcome=answer.outcome,
+            http_status=answer.http_status,
+            answer=(answer.error or str(answer.body))[:500],
+        )
+        _breaker_record(answer.outcome != "retry")
+        attempts = entry.attempts + 1
+        if answer.outcome == "ok":
+            OutboxEntry.objects.filter(pk=entry.pk).update(
+                state=OutboxEntry.State.SENT,
+                attempts=attempts,
+                published_at=timezone.now(),
+                leased_until=None,
+                last_error="",
+            )
+            sent += 1
+            continue
+        dead = answer.outcome == "permanent" or attempts >= settings.SYNC_MAX_ATTEMPTS
+        OutboxEntry.objects.filter(pk=entry.pk).update(
+            state=OutboxEntry.State.DEAD if dead else OutboxEntry.State.PENDING,
+            attempts=attempts,
+            next_attempt_at=timezone.now() + backoff(attempts),
+            leased_until=None,
+            last_error=answer.error[:2000],
+        )
+        if dead:
+            logger.error("sync of %s dead-lettered: %s", entry, answer.error)
+        return sent
+
+
+def _deliver(entry: OutboxEntry, dossier: Dossier) -> client.Answer:
+    if entry.kind == OutboxEntry.Kind.PROGRESS:
+        return client.call(
+            "api/CapNhatTienDoHoSoMC",
+            payload.progress_body(entry),
+            idempotency_key=entry.idempotency_key,
+        )
+    return client.call(
+        "api/DongBoHoSoMC",
+        payload.upsert_body(entry, dossier),
+        idempotency_key=entry.idempotency_key,
+    )
+
+
+# --- For administrators ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def retry_dead(*, entry_ids: list[int]) -> int:
+    """Put dead letters back in line (after the cause was fixed); sent at the next sweep."""
+    return OutboxEntry.objects.filter(pk__in=entry_ids, state=OutboxEntry.State.DEAD).update(
+        state=OutboxEntry.State.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        leased_until=None,
+    )
+
+
+def backlog() -> dict:
+    """How much waits, and since when (for /health/ and the administrators' page)."""
+    pending = OutboxEntry.objects.filter(state=OutboxEntry.State.PENDING)
+    oldest = pending.aggregate(at=Min("created_at"))["at"]
+    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
+    return {
+        "backlog": pending.count(),
+        "oldest_age_seconds": round(age, 1),
+        "dead_letters": OutboxEntry.objects.filter(state=OutboxEntry.State.DEAD).count(),
+        "status": "degraded" if age > settings.SYNC_HEALTH_MAX_AGE else "ok",
+    }
