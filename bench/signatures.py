@@ -69,44 +69,47 @@ def main() -> None:
     if not Agency.objects.exists():
         call_command("load_units", verbosity=0, stdout=quiet)
         call_command("load_demo", "--quiet-logins", "--without-dossiers", stdout=quiet)
-    with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
-        with transaction.atomic():
-            agency = Agency.objects.filter(memberships__role="leader").first()
-            leader = User.objects.filter(memberships__agency=agency, memberships__role="leader")[0]
-            position = Position.objects.create(
-                agency=agency, code="BENCH", title="Chủ tịch", holder=leader
-            )
-            certificate = ca.issue(holder=leader, position=position)
-            doc = _Receipt()
-            doc.add_page()
-            doc.write_line("KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH " * 20)
-            unsigned = bytes(doc.output())
-            key = ca.open_key(certificate.key_encrypted)
-            digest = b"x" * 32
+    with (
+        tempfile.TemporaryDirectory() as media,
+        override_settings(MEDIA_ROOT=media),
+        transaction.atomic(),
+    ):
+        agency = Agency.objects.filter(memberships__role="leader").first()
+        leader = User.objects.filter(memberships__agency=agency, memberships__role="leader")[0]
+        position = Position.objects.create(
+            agency=agency, code="BENCH", title="Chủ tịch", holder=leader
+        )
+        certificate = ca.issue(holder=leader, position=position)
+        doc = _Receipt()
+        doc.add_page()
+        doc.write_line("KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH " * 20)
+        unsigned = bytes(doc.output())
+        key = ca.open_key(certificate.key_encrypted)
+        digest = b"x" * 32
 
-            def bare_sign():
-                key.sign(digest, padding.PKCS1v15(), hashes.SHA256())
+        def bare_sign():
+            key.sign(digest, padding.PKCS1v15(), hashes.SHA256())
 
-            def real_sign():
-                pdf.sign(pdf=unsigned, certificate=certificate, verification_url="https://x/v/")
+        def real_sign():
+            pdf.sign(pdf=unsigned, certificate=certificate, verification_url="https://x/v/")
 
-            signed = pdf.sign(pdf=unsigned, certificate=certificate, verification_url="https://x/")
+        signed = pdf.sign(pdf=unsigned, certificate=certificate, verification_url="https://x/")
 
-            def bare_open():
-                list(PdfFileReader(io.BytesIO(signed), strict=False).embedded_signatures)
+        def bare_open():
+            list(PdfFileReader(io.BytesIO(signed), strict=False).embedded_signatures)
 
-            def real_verify():
-                assert pdf.verify(signed).valid
+        def real_verify():
+            assert pdf.verify(signed).valid
 
-            bare_rates, real_rates, open_ms, verify_ms = [], [], [], []
-            for _round in range(3):  # interleaved: drift on a shared machine hits both
-                bare_rates.append(per_second(bare_sign, ROUNDS * 10))
-                real_rates.append(per_second(real_sign, ROUNDS))
-                open_ms.append(median_ms(bare_open, ROUNDS))
-                verify_ms.append(median_ms(real_verify, ROUNDS))
-            issue_ms = median_ms(lambda: ca.issue(holder=leader, position=position), 10)
-            generated_ms = median_ms(lambda: result_pdf(dossier=_FakeDossier(agency)), 10)
-            transaction.set_rollback(True)
+        bare_rates, real_rates, open_ms, verify_ms = [], [], [], []
+        for _round in range(3):  # interleaved: drift on a shared machine hits both
+            bare_rates.append(per_second(bare_sign, ROUNDS * 10))
+            real_rates.append(per_second(real_sign, ROUNDS))
+            open_ms.append(median_ms(bare_open, ROUNDS))
+            verify_ms.append(median_ms(real_verify, ROUNDS))
+        issue_ms = median_ms(lambda: ca.issue(holder=leader, position=position), 10)
+        generated_ms = median_ms(lambda: result_pdf(dossier=_FakeDossier(agency)), 10)
+        transaction.set_rollback(True)
     bare, real = statistics.median(bare_rates), statistics.median(real_rates)
     opened, verified = statistics.median(open_ms), statistics.median(verify_ms)
     print(f"raw RSA-2048 signature of a digest: {bare:.0f}/s")

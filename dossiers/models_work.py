@@ -60,7 +60,7 @@ class OutboxEntry(models.Model):
     # Set when the sweep hands the dossier to a worker: not handed again until it expires
     # (a worker killed mid-send, or a broker that lost the message, lets it lapse).
     leased_until = models.DateTimeField(null=True, blank=True)
-    # Re-sends after reconciliation found the portal without this revision: a new key.
+    # Re-sends after reconciliation found the portal without this revision.
     resends = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -71,10 +71,9 @@ class OutboxEntry(models.Model):
         verbose_name_plural = _("sync outbox entries")
         ordering = ["id"]
         indexes = [
+            # The head of each dossier's line: its first entry not yet sent.
             models.Index(
-                fields=["next_attempt_at", "dossier"],
-                condition=Q(state="pending"),
-                name="outbox_due",
+                fields=["dossier", "revision"], condition=~Q(state="sent"), name="outbox_unsent"
             ),
         ]
         constraints = [
@@ -86,8 +85,8 @@ class OutboxEntry(models.Model):
 
     @property
     def idempotency_key(self) -> str:
-        key = f"{self.payload.get('MaHoSo', self.dossier_id)}:{self.revision}"
-        return f"{key}:r{self.resends}" if self.resends else key
+        # The same key on every attempt and re-send: the portal applies a revision once.
+        return f"{self.payload.get('MaHoSo', self.dossier_id)}:{self.revision}"
 
 
 class SyncAttempt(models.Model):

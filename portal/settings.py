@@ -64,6 +64,8 @@ SIGNATURES_CA_ORGANISATION = os.environ.get("SIGNATURES_CA_ORGANISATION", "Porta
 SIGNATURES_TSA_URL = os.environ.get("SIGNATURES_TSA_URL", "")
 # The National Public Service Portal we sync to: its base URL (empty: the stand-in mounted in
 # this process, for development), credentials, timeouts, retry and circuit-breaker settings.
+# Without a URL the stand-in answers inside this process (embedded and development modes).
+NATIONAL_PORTAL_STANDIN = not os.environ.get("NATIONAL_PORTAL_URL", "")
 NATIONAL_PORTAL_URL = os.environ.get("NATIONAL_PORTAL_URL", "") or (
     SITE_URL.rstrip("/") + "/_standin/national/"
 )

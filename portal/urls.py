@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -59,3 +60,8 @@ urlpatterns = [
 
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
+
+if settings.NATIONAL_PORTAL_STANDIN:
+    from dossiers.sync import standin
+
+    urlpatterns += [path("_standin/national/<path:path>", standin.embedded_view)]

@@ -2,8 +2,9 @@
 
 ``reconcile`` looks up every dossier synced recently and compares what the portal holds with
 what we sent last (revision and status). A difference (a write the portal acknowledged and
-then lost, an answer that never came back) puts our latest revision back in line under a new
-idempotency key. Its report is kept (``ReconciliationRun``) for the administrators' page.
+then lost, an answer that never came back) puts our latest revision back in line; its
+idempotency key is the same, and the portal applies a revision it does not hold. The run's
+report is kept (``ReconciliationRun``) for the administrators' page.
 """
 
 from __future__ import annotations

@@ -50,19 +50,24 @@ def kick(dossier_id: int) -> None:
 
 
 def sweep(*, limit: int = 2000) -> int:
-    """Lease the dossiers with a due entry and queue them; returns how many were queued."""
+    """Lease the dossiers whose next change (the head of their line) is due, and queue them;
+    returns how many were queued. A dossier whose head is leased or dead is left alone."""
     from dossiers.sync.tasks import sync_dossier
 
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            WITH due AS (
-                SELECT DISTINCT ON (dossier_id) id, dossier_id
+            WITH heads AS (
+                SELECT DISTINCT ON (dossier_id)
+                    id, dossier_id, state, next_attempt_at, leased_until
                 FROM dossiers_outboxentry
+                WHERE state <> 'sent'
+                ORDER BY dossier_id, revision
+            ), due AS (
+                SELECT id FROM heads
                 WHERE state = 'pending' AND next_attempt_at <= %s
                   AND (leased_until IS NULL OR leased_until < %s)
-                ORDER BY dossier_id, revision
                 LIMIT %s
             )
             UPDATE dossiers_outboxentry e SET leased_until = %s
