@@ -79,6 +79,8 @@ SYNC_BACKOFF_CAP = float(os.environ.get("SYNC_BACKOFF_CAP", "600"))
 SYNC_BREAKER_THRESHOLD = int(os.environ.get("SYNC_BREAKER_THRESHOLD", "20"))
 SYNC_BREAKER_SECONDS = float(os.environ.get("SYNC_BREAKER_SECONDS", "30"))
 SYNC_SWEEP_SECONDS = float(os.environ.get("SYNC_SWEEP_SECONDS", "10"))
+# How long a dossier handed to a worker is not handed again (a killed worker's lapses).
+SYNC_LEASE_SECONDS = float(os.environ.get("SYNC_LEASE_SECONDS", "30"))
 SYNC_HEALTH_MAX_AGE = float(os.environ.get("SYNC_HEALTH_MAX_AGE", "900"))
 SYNC_ENABLED = env_bool("SYNC_ENABLED", True)
 # Bearer tokens the national portal presents when it pushes dossiers here (comma-separated).

@@ -32,7 +32,8 @@ from dossiers.sync import client, payload
 
 logger = logging.getLogger("dossiers.sync")
 LOCK_NAMESPACE = 7_301  # pg_advisory_lock(namespace, dossier id)
-LEASE = dt.timedelta(seconds=30)
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.SYNC_LEASE_SECONDS)
 BREAKER_FAILURES = "sync:breaker:failures"
 BREAKER_OPEN_UNTIL = "sync:breaker:open_until"
 
@@ -74,7 +75,7 @@ def sweep(*, limit: int = 2000) -> int:
             FROM due WHERE e.id = due.id
             RETURNING e.dossier_id
             """,
-            [now, now, limit, now + LEASE],
+            [now, now, limit, now + _lease()],
         )
         dossier_ids = [row[0] for row in cursor.fetchall()]
     for dossier_id in dossier_ids:
