@@ -73,6 +73,7 @@ bench: install services
 	DATABASE_URL=$(TEST_DATABASE_URL)_bench REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/catalogue.py
 	DATABASE_URL=$(TEST_DATABASE_URL)_bench REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/submission.py
 	DATABASE_URL=$(TEST_DATABASE_URL)_bench REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/signatures.py
+	DATABASE_URL=$(TEST_DATABASE_URL)_bench_sync $(PY) bench/sync.py
 
 worker: install
 	$(VENV)/bin/celery -A portal worker -Q default -l INFO --concurrency 2 &

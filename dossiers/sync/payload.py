@@ -7,6 +7,8 @@ sending, and add the lists (documents, fees, supplement requests, results), whic
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 
 from dossiers.models import Dossier, DossierEvent
@@ -64,60 +66,67 @@ def snapshot(dossier: Dossier, event: DossierEvent | None) -> dict:
     return data
 
 
-def _agency_identifier(agency_id, cache: dict) -> str:
+@lru_cache(maxsize=4096)
+def agency_identifier(agency_id) -> str:
+    """An agency's electronic identifier (they do not change; read once per process)."""
     from units.models import Agency
 
-    if agency_id not in cache:
-        cache[agency_id] = (
-            Agency.objects.filter(pk=agency_id).values_list("identifier", flat=True).first() or ""
-        )
-    return cache[agency_id]
+    return Agency.objects.filter(pk=agency_id).values_list("identifier", flat=True).first() or ""
 
 
-def upsert_body(entry, dossier: Dossier) -> dict:
-    """DongBoHoSoMC: the snapshot, with identifiers and the lists of the dossier."""
-    data = dict(entry.payload)
-    cache: dict = {}
+def dossier_lists(dossier_id: int) -> dict:
+    """What DongBoHoSoMC adds to the snapshot, read once per dossier line."""
+    dossier = Dossier.objects.select_related("procedure", "version").get(pk=dossier_id)
     base = settings.SITE_URL.rstrip("/")
-    data.pop("TienDo", None)
-    data["MaDonViTiepNhan"] = _agency_identifier(data.pop("MaDonViTiepNhanId", None), cache)
-    data["MaDonViXuLy"] = _agency_identifier(data.pop("MaDonViXuLyId", None), cache)
-    data["MaTTHC"] = dossier.procedure.code
-    data["TenTTHC"] = dossier.version.name
-    data["MaLinhVuc"] = dossier.version.field_id
     documents = list(dossier.documents.all())
-    data["TaiLieuNop"] = [
-        {
-            "TenTepDinhKem": d.original_name,
-            "MaThanhPhanHoSo": str(d.component_id or ""),
-            "DuongDanTaiTepTin": d.remote_url or f"{base}/tep/{d.sha256}",
-            "DuocSoHoa": d.is_digitised,
-            "DuocTaiSuDung": d.is_reused,
-            "DuocLayTuKhoDMQG": d.from_data_store,
-        }
-        for d in documents
-        if d.kind != "result"
-    ]
-    data["DanhSachGiayToKetQua"] = [
-        {"TenGiayTo": d.original_name, "DuongDanTepTinKetQua": f"{base}/tep/{d.sha256}"}
-        for d in documents
-        if d.kind == "result"
-    ]
-    data["DanhSachHoSoBoSung"] = [
-        {
-            "NoiDungBoSung": r.reason,
-            "NgayYeuCau": format_time(r.requested_at),
-            "NgayBoSung": format_time(r.supplied_at),
-            "NgayHenTraTruoc": format_time(r.old_appointment),
-            "NgayHenTraMoi": format_time(r.new_appointment),
-        }
-        for r in dossier.supplement_requests.all()
-    ]
     channel = dossier.version.channels.filter(kind=_channel_kind(dossier.channel)).first()
-    data["DanhSachLePhi"] = (
-        [{"TenPhiLePhi": f.name, "MucPhi": f.amount} for f in channel.fees.all()] if channel else []
-    )
-    data["KenhThanhToan"] = ""
+    return {
+        "MaTTHC": dossier.procedure.code,
+        "TenTTHC": dossier.version.name,
+        "MaLinhVuc": dossier.version.field_id,
+        "TaiLieuNop": [
+            {
+                "TenTepDinhKem": d.original_name,
+                "MaThanhPhanHoSo": str(d.component_id or ""),
+                "DuongDanTaiTepTin": d.remote_url or f"{base}/tep/{d.sha256}",
+                "DuocSoHoa": d.is_digitised,
+                "DuocTaiSuDung": d.is_reused,
+                "DuocLayTuKhoDMQG": d.from_data_store,
+            }
+            for d in documents
+            if d.kind != "result"
+        ],
+        "DanhSachGiayToKetQua": [
+            {"TenGiayTo": d.original_name, "DuongDanTepTinKetQua": f"{base}/tep/{d.sha256}"}
+            for d in documents
+            if d.kind == "result"
+        ],
+        "DanhSachHoSoBoSung": [
+            {
+                "NoiDungBoSung": r.reason,
+                "NgayYeuCau": format_time(r.requested_at),
+                "NgayBoSung": format_time(r.supplied_at),
+                "NgayHenTraTruoc": format_time(r.old_appointment),
+                "NgayHenTraMoi": format_time(r.new_appointment),
+            }
+            for r in dossier.supplement_requests.all()
+        ],
+        "DanhSachLePhi": (
+            [{"TenPhiLePhi": f.name, "MucPhi": f.amount} for f in channel.fees.all()]
+            if channel
+            else []
+        ),
+        "KenhThanhToan": "",
+    }
+
+
+def upsert_body(entry, lists: dict) -> dict:
+    """DongBoHoSoMC: the snapshot of this revision, with identifiers and the dossier's lists."""
+    data = dict(entry.payload)
+    data.pop("TienDo", None)
+    data["MaDonViTiepNhan"] = agency_identifier(data.pop("MaDonViTiepNhanId", None))
+    data["MaDonViXuLy"] = agency_identifier(data.pop("MaDonViXuLyId", None))
+    data.update(lists)
     return {"HoSo": data}
 
 

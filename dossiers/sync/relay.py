@@ -23,17 +23,20 @@ import random
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import F, Min
 from django.utils import timezone
 
-from dossiers.models import Dossier
 from dossiers.models_work import OutboxEntry, SyncAttempt
 from dossiers.sync import client, payload
 
 logger = logging.getLogger("dossiers.sync")
 LOCK_NAMESPACE = 7_301  # pg_advisory_lock(namespace, dossier id)
+
+
 def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+
+
 BREAKER_FAILURES = "sync:breaker:failures"
 BREAKER_OPEN_UNTIL = "sync:breaker:open_until"
 
@@ -132,64 +135,76 @@ def process_dossier(dossier_id: int) -> int:
 
 
 def _send_line(dossier_id: int) -> int:
-    sent = 0
-    dossier = None
-    while True:
-        entry = (
-            OutboxEntry.objects.filter(dossier_id=dossier_id)
-            .exclude(state=OutboxEntry.State.SENT)
-            .order_by("revision")
-            .first()
-        )
-        if entry is None or entry.state == OutboxEntry.State.DEAD:
-            return sent  # all sent, or the line waits for an administrator
-        now = timezone.now()
-        if entry.next_attempt_at > now:
-            OutboxEntry.objects.filter(pk=entry.pk).update(leased_until=None)
-            return sent
-        paused_until = _breaker_open()
-        if paused_until:
-            OutboxEntry.objects.filter(pk=entry.pk).update(
-                next_attempt_at=dt.datetime.fromtimestamp(paused_until, tz=dt.UTC),
-                leased_until=None,
+    """Send the line: one query for its entries, one for the dossier and its lists, the calls,
+    then the outcome written in two statements (attempts, and the entries sent)."""
+    line = list(
+        OutboxEntry.objects.filter(dossier_id=dossier_id)
+        .exclude(state=OutboxEntry.State.SENT)
+        .order_by("revision")
+    )
+    sent: list[int] = []
+    attempts: list[SyncAttempt] = []
+    lists = None
+    try:
+        for entry in line:
+            if entry.state == OutboxEntry.State.DEAD:
+                break  # the line waits for an administrator
+            now = timezone.now()
+            if entry.next_attempt_at > now:
+                OutboxEntry.objects.filter(pk=entry.pk).update(leased_until=None)
+                break
+            paused_until = _breaker_open()
+            if paused_until:
+                OutboxEntry.objects.filter(pk=entry.pk).update(
+                    next_attempt_at=dt.datetime.fromtimestamp(paused_until, tz=dt.UTC),
+                    leased_until=None,
+                )
+                break
+            if lists is None and entry.kind == OutboxEntry.Kind.UPSERT:
+                lists = payload.dossier_lists(dossier_id)
+            answer = _deliver(entry, lists)
+            attempts.append(
+                SyncAttempt(
+                    entry=entry,
+                    duration_ms=answer.duration_ms,
+                    outcome=answer.outcome,
+                    http_status=answer.http_status,
+                    answer=(answer.error or str(answer.body))[:500],
+                )
             )
-            return sent
-        if dossier is None:
-            dossier = Dossier.objects.select_related("procedure", "version").get(pk=dossier_id)
-        answer = _deliver(entry, dossier)
-        SyncAttempt.objects.create(
-            entry=entry,
-            duration_ms=answer.duration_ms,
-            outcome=answer.outcome,
-            http_status=answer.http_status,
-            answer=(answer.error or str(answer.body))[:500],
-        )
-        _breaker_record(answer.outcome != "retry")
-        attempts = entry.attempts + 1
-        if answer.outcome == "ok":
+            _breaker_record(answer.outcome != "retry")
+            if answer.outcome == "ok":
+                sent.append(entry.pk)
+                continue
+            tries = entry.attempts + 1
+            dead = answer.outcome == "permanent" or tries >= settings.SYNC_MAX_ATTEMPTS
             OutboxEntry.objects.filter(pk=entry.pk).update(
+                state=OutboxEntry.State.DEAD if dead else OutboxEntry.State.PENDING,
+                attempts=tries,
+                next_attempt_at=timezone.now() + backoff(tries),
+                leased_until=None,
+                last_error=answer.error[:2000],
+            )
+            if dead:
+                logger.error("sync of %s dead-lettered: %s", entry, answer.error)
+            break
+    finally:
+        # A worker killed before this point leaves its entries pending: they are sent again
+        # under the same idempotency keys, and the portal applies each revision once.
+        if sent:
+            OutboxEntry.objects.filter(pk__in=sent).update(
                 state=OutboxEntry.State.SENT,
-                attempts=attempts,
+                attempts=F("attempts") + 1,
                 published_at=timezone.now(),
                 leased_until=None,
                 last_error="",
             )
-            sent += 1
-            continue
-        dead = answer.outcome == "permanent" or attempts >= settings.SYNC_MAX_ATTEMPTS
-        OutboxEntry.objects.filter(pk=entry.pk).update(
-            state=OutboxEntry.State.DEAD if dead else OutboxEntry.State.PENDING,
-            attempts=attempts,
-            next_attempt_at=timezone.now() + backoff(attempts),
-            leased_until=None,
-            last_error=answer.error[:2000],
-        )
-        if dead:
-            logger.error("sync of %s dead-lettered: %s", entry, answer.error)
-        return sent
+        if attempts:
+            SyncAttempt.objects.bulk_create(attempts)
+    return len(sent)
 
 
-def _deliver(entry: OutboxEntry, dossier: Dossier) -> client.Answer:
+def _deliver(entry: OutboxEntry, lists) -> client.Answer:
     if entry.kind == OutboxEntry.Kind.PROGRESS:
         return client.call(
             "api/CapNhatTienDoHoSoMC",
@@ -198,7 +213,7 @@ def _deliver(entry: OutboxEntry, dossier: Dossier) -> client.Answer:
         )
     return client.call(
         "api/DongBoHoSoMC",
-        payload.upsert_body(entry, dossier),
+        payload.upsert_body(entry, lists),
         idempotency_key=entry.idempotency_key,
     )
 
