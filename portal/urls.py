@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("dossiers.urls")),
     path("", include("dossiers.urls_office")),
     path("", include("signatures.urls")),
+    path("", include("dossiers.urls_sync")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("health/", PortalHealthView.as_view(), name="health"),

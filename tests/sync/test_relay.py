@@ -147,3 +147,29 @@ def test_the_sweep_leases_each_due_dossier_once(standin, changed, settings):
     handed = [call.args[0] for call in queued.call_args_list]
     assert first == len(handed) >= 1 and second == 0  # leased: not handed out twice
     assert handed.count(changed.pk) == 1 and len(set(handed)) == len(handed)
+
+
+def test_administrators_see_backlog_and_retry_dead_letters(client, standin, changed, settings):
+    from tests.factories.units import AgencyFactory, MembershipFactory
+
+    settings.STAFF_OTP_REQUIRED = False
+    first = entries(changed)[0]
+    OutboxEntry.objects.filter(pk=first.pk).update(state="dead", last_error="MaHoSo: missing")
+    admin = MembershipFactory(
+        agency=AgencyFactory(unit=changed.agency.unit.parent), role=Role.PROVINCE_ADMIN
+    ).user
+    officer = staff_of(changed.agency, Role.SPECIALIST)
+
+    client.force_login(officer)
+    assert client.get("/sync/").status_code == 403
+    history = client.get(f"/sync/dossiers/{changed.code}/")
+    assert history.status_code == 200 and "MaHoSo: missing" not in history.content.decode()
+
+    client.force_login(admin)
+    page = client.get("/sync/").content.decode()
+    assert changed.code in page and "MaHoSo: missing" in page
+    client.post("/sync/retry/", {"entry": [first.pk]})
+    assert OutboxEntry.objects.get(pk=first.pk).state == "pending"
+    relay.process_dossier(changed.pk)
+    attempts = client.get(f"/sync/dossiers/{changed.code}/").content.decode()
+    assert "ok" in attempts
