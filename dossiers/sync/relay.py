@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import threading
 
 from django.conf import settings
 from django.core.cache import cache
@@ -59,6 +60,8 @@ def sweep(*, limit: int = 2000) -> int:
     from dossiers.sync.tasks import sync_dossier
 
     now = timezone.now()
+    if connection.vendor != "postgresql":
+        return _sweep_portable(now, limit)
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -84,6 +87,30 @@ def sweep(*, limit: int = 2000) -> int:
     for dossier_id in dossier_ids:
         sync_dossier.delay(dossier_id)
     return len(dossier_ids)
+
+
+def _sweep_portable(now, limit: int) -> int:
+    """The sweep in embedded mode (SQLite): the same rule, in Python."""
+    from dossiers.sync.tasks import sync_dossier
+
+    heads = {}
+    for entry in (
+        OutboxEntry.objects.exclude(state=OutboxEntry.State.SENT)
+        .order_by("dossier_id", "revision")
+        .only("id", "dossier_id", "state", "next_attempt_at", "leased_until")
+    ):
+        heads.setdefault(entry.dossier_id, entry)
+    due = [
+        e
+        for e in heads.values()
+        if e.state == OutboxEntry.State.PENDING
+        and e.next_attempt_at <= now
+        and (e.leased_until is None or e.leased_until < now)
+    ][:limit]
+    OutboxEntry.objects.filter(pk__in=[e.pk for e in due]).update(leased_until=now + _lease())
+    for entry in due:
+        sync_dossier.delay(entry.dossier_id)
+    return len(due)
 
 
 def _breaker_open() -> float:
@@ -113,13 +140,28 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
+# Embedded mode (SQLite, one process) locks dossiers in memory instead.
+_local_locks: set[int] = set()
+_local_guard = threading.Lock()
+
+
 def _locked(dossier_id: int) -> bool:
+    if connection.vendor != "postgresql":
+        with _local_guard:
+            if dossier_id in _local_locks:
+                return False
+            _local_locks.add(dossier_id)
+            return True
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, dossier_id])
         return cursor.fetchone()[0]
 
 
 def _unlock(dossier_id: int) -> None:
+    if connection.vendor != "postgresql":
+        with _local_guard:
+            _local_locks.discard(dossier_id)
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, dossier_id])
 
