@@ -27,7 +27,9 @@ def officials():
     return [UserFactory(full_name=f"Cán bộ số {i}") for i in range(60)]
 
 
-def test_fifty_positions_reissued_with_a_report_and_old_certificates_revoked(agency, officials):
+def test_fifty_positions_reissued_with_a_report_and_old_certificates_revoked(
+    agency, officials, settings
+):
     first = [(f"VT{i:02d}", f"Chuyên viên {i}", officials[i].username) for i in range(50)]
     batch = ReissueBatch.objects.create(
         agency=agency,
@@ -67,6 +69,10 @@ def test_fifty_positions_reissued_with_a_report_and_old_certificates_revoked(age
     # revoked now (and good when it was signed).
     [signature] = pdf.verify(signed).signatures
     assert signature.status_at_signing == "good" and signature.status_now == "revoked"
+    from django.test import Client
+
+    page = Client().post("/signatures/verify/", {"file": SimpleUploadedFile("ket-qua.pdf", signed)})
+    assert page.status_code == 200 and "đã thu hồi" in page.content.decode()
 
 
 def _signed_by(certificate) -> bytes:
