@@ -302,6 +302,7 @@ from dossiers.models_documents import (  # noqa: E402,F401
     DossierRating,
     SupplementRequest,
 )
+from dossiers.models_reports import DossierRollup, IndexWeight, PeriodRollup  # noqa: E402,F401
 from dossiers.models_work import (  # noqa: E402,F401
     DeniedAction,
     Extension,

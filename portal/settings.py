@@ -227,6 +227,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dossiers.sync.tasks.dead_letter_digest",
         "schedule": crontab(hour=7, minute=5),
     },
+    # The reports' rollups follow the dossiers' events within a minute.
+    "refresh-report-rollups": {
+        "task": "dossiers.reports.tasks.refresh_rollups",
+        "schedule": 30.0,
+    },
     # Officers hear what falls due, leaders what is overdue: before the offices open.
     "notify-deadlines": {
         "task": "dossiers.tasks.notify_deadlines",

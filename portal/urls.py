@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from dossiers.api import DossierViewSet, NationalDossierView, TrackView
 from dossiers.api_office import QueueCountsView, QueueView
+from dossiers.reports.urls import page_urlpatterns, report_urlpatterns
 from portal import eid, views
 from portal.health import PortalHealthView
 from procedures.api import ProcedureViewSet, ReassignmentViewSet
@@ -47,10 +48,10 @@ urlpatterns = [
     path("health/", PortalHealthView.as_view(), name="health"),
     path("api/v1/track/", TrackView.as_view(), name="api-track"),
     path("api/v1/signatures/verify", VerifyView.as_view(), name="api-signatures-verify"),
-    path("api/v1/signatures/verify/", VerifyView.as_view()),
     path("api/v1/queues/", QueueCountsView.as_view(), name="api-queues"),
     path("api/v1/queues/<str:name>/", QueueView.as_view(), name="api-queue"),
     path("api/v1/national/dossiers/", NationalDossierView.as_view(), name="api-national-dossiers"),
+    path("", include(report_urlpatterns + page_urlpatterns)),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

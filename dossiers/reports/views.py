@@ -1,0 +1,190 @@
+"""Report pages: the dashboard of province administrators and leaders (/reports/) and the
+public statistics of a province (/statistics/). Thin: parse, one selector, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.reports import selectors
+from dossiers.reports.api import PeriodInput
+from units.models import Unit, UnitLevel
+
+GROUP_LABELS = {
+    "transparency": _("Transparency"),
+    "progress": _("Processing progress"),
+    "online": _("Online services"),
+    "digitisation": _("Digitisation"),
+    "satisfaction": _("Satisfaction"),
+    "payment": _("Online payment"),
+}
+INDICATOR_LABELS = {
+    "published_on_time": _("Procedures published on time"),
+    "made_public_on_time": _("Procedures made public on time"),
+    "published_complete": _("Procedures published with all required parts"),
+    "synced": _("Dossiers synced to the national portal"),
+    "progress": _("Dossiers resolved or in progress on time"),
+    "full_process": _("Full-process online dossiers"),
+    "result_electronic": _("Electronic results issued"),
+    "components_digitised": _("Documents digitised"),
+    "certified_copies": _("Electronic certified copies"),
+    "reused_data": _("Digitised data reused"),
+    "data_store": _("National data store used"),
+    "population_data_dossiers": _("Population data used (dossiers)"),
+    "population_data_procedures": _("Population data used (procedures)"),
+    "feedback_on_time": _("Feedback handled on time"),
+    "feedback_satisfaction": _("Feedback satisfaction"),
+    "dossier_satisfaction": _("Dossier satisfaction"),
+    "online_payment": _("Dossiers paid online"),
+}
+# The drill-down behind each indicator: the dossiers that keep it from full points.
+DRILL_OF = {
+    "progress": "overdue",
+    "dossier_satisfaction": "overdue",
+    "full_process": "not_full_process",
+    "online_payment": "not_paid_online",
+    "synced": "not_synced",
+}
+
+
+def number(value) -> str:
+    """Vietnamese number: dots for thousands, a comma for decimals (1.234,56)."""
+    if value is None:
+        return "—"
+    text = f"{value:,.2f}" if isinstance(value, Decimal | float) else f"{value:,}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def _period(request):
+    form = PeriodInput(data=request.GET)
+    if not form.is_valid():
+        return selectors.Period.year(dt.date.today().year), form.errors, {}
+    return form.validated_data["period"], {}, form.validated_data
+
+
+def _indicator_rows(row, drill_query: str) -> list[dict]:
+    out = []
+    for group in row.index:
+        for item in group.indicators:
+            drill = DRILL_OF.get(item.indicator)
+            out.append(
+                {
+                    "group": GROUP_LABELS.get(group.group, group.group),
+                    "name": INDICATOR_LABELS.get(item.indicator, item.indicator),
+                    "points": number(item.points),
+                    "rate": number(item.rate) if item.has_data else None,
+                    "score": number(item.score) if item.has_data else None,
+                    "missing": number(item.missing_points),
+                    "needed": number(item.needed) if item.needed else "",
+                    "satisfaction": item.indicator == "dossier_satisfaction",
+                    "full_at": number(item.full_at) if item.full_at else "",
+                    "drill": f"/api/v1/reports/dossiers/?{drill_query}&indicator={drill}"
+                    if drill and item.needed
+                    else "",
+                }
+            )
+    return out
+
+
+def _unit_rows(rows, drill_query: str, key_param: str) -> list[dict]:
+    return [
+        {
+            "rank": r.rank,
+            "name": r.label,
+            "received": number(r.totals.get("received", 0)),
+            "on_time": number(r.rates["on_time"]),
+            "operational": number(r.operational["on_time_rate"]),
+            "online": number(r.rates["online"]),
+            "satisfaction": number(r.rates["satisfaction"]),
+            "score": number(r.index_total),
+            "drill": (
+                f"/api/v1/reports/dossiers/?{drill_query}&{key_param}={r.key}&indicator=overdue"
+            ),
+        }
+        for r in rows
+    ]
+
+
+@login_required
+def dashboard(request):
+    """Province administrators and leaders: the index, and communes and agencies ranked."""
+    period, errors, params = _period(request)
+    try:
+        scope = selectors.report_scope(request.user, params.get("province"))
+    except PermissionDenied:
+        return render(request, "reports/forbidden.html", status=403)
+    whole = selectors.report(scope, period, None)[0]
+    query = urlencode(
+        {
+            "province": scope.province,
+            "from": period.first.isoformat(),
+            "to": period.last.isoformat(),
+        }
+    )
+    context = {
+        "errors": errors,
+        "scope": scope,
+        "province": Unit.objects.filter(code=scope.province).first(),
+        "first": period.first.strftime("%d/%m/%Y"),
+        "last": period.last.strftime("%d/%m/%Y"),
+        "total": number(whole.index_total),
+        "groups": [
+            {
+                "name": GROUP_LABELS.get(g.group, g.group),
+                "points": number(g.points),
+                "score": number(g.score),
+                "scored_points": number(g.scored_points),
+            }
+            for g in whole.index
+        ],
+        "indicators": _indicator_rows(whole, query),
+        "operational": {k: number(v) for k, v in whole.operational.items()},
+        "communes": _unit_rows(selectors.ranking(scope, period, "commune"), query, "commune"),
+        "agencies": _unit_rows(selectors.ranking(scope, period, "agency"), query, "agency"),
+        "query": query,
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+def statistics(request):
+    """Published statistics of a province: aggregates only, no dossier, no person."""
+    period, errors, params = _period(request)
+    provinces = list(
+        Unit.objects.filter(level=UnitLevel.PROVINCE).order_by("name").values_list("code", "name")
+    )
+    code = params.get("province") or (provinces[0][0] if provinces else None)
+    row = None
+    if code:
+        scope = selectors.public_scope(code)
+        row = selectors.report(scope, period, None)[0]
+    return render(
+        request,
+        "reports/statistics.html",
+        {
+            "errors": errors,
+            "provinces": provinces,
+            "code": code,
+            "year": params.get("year") or period.first.year,
+            "first": period.first.strftime("%d/%m/%Y"),
+            "last": period.last.strftime("%d/%m/%Y"),
+            "figures": None
+            if row is None
+            else {
+                "received": number(row.totals.get("received", 0)),
+                "on_time": number(row.rates["on_time"]),
+                "operational": number(row.operational["on_time_rate"]),
+                "online": number(row.rates["online"]),
+                "full_process": number(row.rates["full_process"]),
+                "digitised": number(row.rates["digitised"]),
+                "satisfaction": number(row.rates["satisfaction"]),
+                "paid_online": number(row.rates["paid_online"]),
+                "score": number(row.index_total),
+            },
+        },
+    )

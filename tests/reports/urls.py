@@ -1,0 +1,8 @@
+"""The project's URLs plus the reports' (until portal/urls.py includes them)."""
+
+from django.urls import include, path
+
+from dossiers.reports.urls import page_urlpatterns, report_urlpatterns
+from portal.urls import urlpatterns as portal_urlpatterns
+
+urlpatterns = [path("", include(report_urlpatterns + page_urlpatterns)), *portal_urlpatterns]
