@@ -46,8 +46,9 @@ class RecordingRerouter:
 @pytest.fixture
 def rerouter():
     """Only the recording rerouter has dossiers here: the demo's own are set aside."""
-    from dossiers.models import Dossier, DossierEvent
+    from dossiers.models import Dossier, DossierEvent, OutboxEntry
 
+    OutboxEntry.objects.all().delete()
     DossierEvent.objects.all().delete()
     Dossier.objects.all().delete()
     instance = RecordingRerouter({"22918": 3, "24781": 2})
