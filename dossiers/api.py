@@ -148,7 +148,12 @@ class DocumentSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField()
 
     def get_url(self, document) -> str:
-        return reverse("dossiers:document", args=[document.dossier.code, document.pk])
+        """The applicant downloads from their own pages; staff from the office's."""
+        request = self.context.get("request")
+        dossier = document.dossier
+        if request is not None and dossier.applicant_id != request.user.pk:
+            return reverse("office:document", args=[dossier.code, document.pk])
+        return reverse("dossiers:document", args=[dossier.code, document.pk])
 
 
 class SupplementRequestSerializer(serializers.Serializer):
@@ -174,7 +179,7 @@ class DossierDetailSerializer(DossierSerializer):
             for d in dossier.documents.all()
             if d.kind != DocumentKind.RESULT or result_visible(dossier)
         ]
-        return DocumentSerializer(documents, many=True).data
+        return DocumentSerializer(documents, many=True, context=self.context).data
 
 
 class WithdrawSerializer(serializers.Serializer):
@@ -367,7 +372,8 @@ class DossierViewSet(
             )
         except DossierError as exc:
             return _service_error(exc)
-        return Response(DossierDetailSerializer(self.get_queryset().get(pk=dossier.pk)).data)
+        fresh = self.get_queryset().get(pk=dossier.pk)
+        return Response(DossierDetailSerializer(fresh, context={"request": request}).data)
 
 
 # --- Public tracking ----------------------------------------------------------------------------

@@ -112,8 +112,7 @@ def agency_dashboard(agency_ids: list[int], *, now: dt.datetime | None = None) -
     workload = [
         Workload(
             user_id=row["assignee_id"],
-            name=" ".join(p for p in (row["assignee__last_name"], row["assignee__first_name"]) if p)
-            or row["assignee__username"],
+            name=row["assignee__full_name"] or row["assignee__username"],
             open=row["open"],
             overdue=row["overdue"],
         )

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +44,7 @@ class Queue:
 QUEUES = {
     "reception": Queue("reception", _("Awaiting reception"), "submitted_at"),
     "mine": Queue("mine", _("Mine"), "appointment_at"),
+    "to_take": Queue("to_take", _("Waiting for someone to take"), "appointment_at"),
     "supplement": Queue("supplement", _("Awaiting supplement"), "appointment_at"),
     "due_soon": Queue("due_soon", _("Due within 2 working days"), "appointment_at"),
     "overdue": Queue("overdue", _("Overdue"), "appointment_at"),
@@ -84,6 +85,17 @@ def queue_filter(name: str, user, agencies: list[int], now: dt.datetime) -> Q:
         return Q(status=Status.SUBMITTED, reception_agency_id__in=agencies)
     if name == "mine":
         return Q(status__in=(*OPEN_AT_AGENCY, Status.SUBMITTED, Status.RESULT_READY), assignee=user)
+    if name == "to_take":
+        # At the step of one of the user's roles, and nobody holds it yet.
+        roles = _roles(user)
+        waiting = Q(status=Status.IN_PROCESSING, step__in=roles, assignee__isnull=True) & _held_by(
+            agencies
+        )
+        if Role.RECEIVER in roles:
+            waiting |= Q(
+                status=Status.RECEIVED, assignee__isnull=True, reception_agency_id__in=agencies
+            )
+        return waiting
     if name == "supplement":
         return Q(status=Status.SUPPLEMENT_REQUESTED) & _held_by(agencies)
     if name == "due_soon":
@@ -101,6 +113,20 @@ def queue_filter(name: str, user, agencies: list[int], now: dt.datetime) -> Q:
     if name == "return":
         return Q(status=Status.RESULT_READY, reception_agency_id__in=agencies)
     raise KeyError(name)
+
+
+def _roles(user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_working_roles", None)
+    if cached is None:
+        cached = set(
+            Membership.objects.filter(
+                user=user, is_active=True, role__in=WORKING_ROLES
+            ).values_list("role", flat=True)
+        )
+        user._working_roles = cached
+    return cached
 
 
 def search_filter(text: str) -> Q:
@@ -134,11 +160,19 @@ class Page:
 
 
 def queue_rows(queryset: QuerySet, key: str, cursor: str | None, size: int) -> Page:
-    """One keyset page of ``queryset`` ordered by ``(key, id)``; rows without a key last."""
-    queryset = queryset.order_by(f"{key}", "id")
+    """One keyset page of ``queryset`` ordered by ``(key, id)``; rows without a key (a
+    claimed dossier not yet received has no appointment) come last, ordered by id."""
+    queryset = queryset.order_by(F(key).asc(nulls_last=True), "id")
     if cursor:
         value, pk = decode_cursor(cursor)
-        queryset = queryset.filter(Q(**{f"{key}__gt": value}) | Q(**{key: value, "id__gt": pk}))
+        if value is None:
+            queryset = queryset.filter(**{f"{key}__isnull": True, "id__gt": pk})
+        else:
+            queryset = queryset.filter(
+                Q(**{f"{key}__gt": value})
+                | Q(**{key: value, "id__gt": pk})
+                | Q(**{f"{key}__isnull": True})
+            )
     rows = list(queryset[: size + 1])
     more = len(rows) > size
     rows = rows[:size]

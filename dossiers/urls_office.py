@@ -1,6 +1,23 @@
 """The back office's pages (officers, leaders): queues, a dossier's work page, intake, dashboard."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dossiers import views_office as views
 
 app_name = "office"
-urlpatterns: list = []
+urlpatterns = [
+    path("office/", views.queues, name="queues"),
+    path("office/filters/", views.filter_save, name="filter-save"),
+    path("office/dossiers/<str:code>/", views.dossier_page, name="dossier"),
+    path("office/dossiers/<str:code>/act/<str:action>/", views.dossier_act, name="act"),
+    path(
+        "office/dossiers/<str:code>/documents/<int:pk>/",
+        views.dossier_document,
+        name="document",
+    ),
+    path("office/dossiers/<str:code>/receipt.pdf", views.dossier_receipt, name="receipt"),
+    path("office/dossiers/<str:code>/forms/<str:number>.pdf", views.dossier_notice, name="notice"),
+    path("office/intake/", views.intake, name="intake"),
+    path("office/dashboard/", views.dashboard, name="dashboard"),
+    path("office/notices/", views.notices, name="notices"),
+]

@@ -139,7 +139,14 @@ def demo_live(live_server):
             verbosity=0,
             stdout=devnull,
         )
-        call_command("load_demo", "--password", DEMO_PASSWORD, "--quiet-logins", stdout=devnull)
+        call_command(
+            "load_demo",
+            "--password",
+            DEMO_PASSWORD,
+            "--quiet-logins",
+            "--without-dossiers",
+            stdout=devnull,
+        )
     return live_server
 
 
