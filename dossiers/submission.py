@@ -133,7 +133,7 @@ SELECT g.*, r.level AS assignment_level FROM (
         WHEN a.agency_id IS NOT NULL THEN a.agency_id
         WHEN a.level = %(commune_level)s THEN (
             SELECT c.id FROM units_agency c
-            WHERE c.unit_id = %(commune)s AND c.is_active AND c.kind IN %(kinds)s
+            WHERE c.unit_id = %(commune)s AND c.is_active AND c.kind IN (%(kind0)s, %(kind1)s)
             ORDER BY c.kind DESC LIMIT 1)
     END AS resolved
     FROM procedures_assignment a
@@ -156,7 +156,9 @@ def competent_agency(*, procedure: Procedure, commune: Unit, on=None) -> tuple[A
                 "commune_level": Level.COMMUNE.value,
                 "commune": commune.pk,
                 "province": commune.parent_id,
-                "kinds": tuple(str(kind) for kind in COMMUNE_KINDS),
+                # Two named values rather than a tuple: SQLite (embedded mode) cannot expand one.
+                "kind0": str(COMMUNE_KINDS[0]),
+                "kind1": str(COMMUNE_KINDS[1]),
                 "procedure": procedure.pk,
                 "on": on,
             },

@@ -269,7 +269,8 @@ def demo_former_district_dossiers() -> int:
     return count
 
 
-DEMO_WALK_IN = ("Phạm Thị Dung", "001085000789", "0905123456", "dung.pham@example.vn")
+# No e-mail: loading the demo must not send mail (embedded mode has no SMTP server).
+DEMO_WALK_IN = ("Phạm Thị Dung", "001085000789", "0905123456", "")
 # Where each demo dossier stops: (label for the log, the path of lifecycle steps to take).
 DEMO_PATHS = (
     ("submitted", ()),
