@@ -1,8 +1,12 @@
 """National-scale data for the benchmarks: agencies everywhere, a catalogue and many dossiers.
 
 Run: ``python -m bench.generate --dossiers 1000000 [--seed 1] [--provinces N]
-[--since 2025-07-01 --until 2026-11-20] [--reset]``, on a bench database (``DATABASE_URL``,
-default ``portal_bench``), never on one that holds real dossiers.
+[--since 2025-07-01 --until 2026-11-20] [--staff] [--hot 00004:0.11] [--reset]``, on a bench
+database (``DATABASE_URL``, default ``portal_bench``), never on one that holds real dossiers.
+``--staff`` creates officers with memberships in every agency (``bench.<identifier>.<role>.<n>``,
+unusable passwords) and gives dossiers in hand an assignee among them; ``--hot CODE:SHARE``
+sends that share of the commune-level dossiers to one commune's service centre (a big ward, for
+the queue benchmark of ``bench/queues.py``).
 
 Dossiers, their events and supplement requests are written with PostgreSQL COPY, one batch per
 transaction: row-by-row inserts are far too slow at this scale. Each dossier's whole history is
@@ -51,9 +55,9 @@ from django.db import connection, models, transaction
 
 from dossiers.calendar import HOURS, Calendar, appointment, paused_appointment
 from dossiers.models import CodeSequence, Dossier, DossierEvent, Status
-from procedures.models import Case, Level, Procedure
+from procedures.models import Case, Level, Procedure, WorkflowStep
 from procedures.models import Channel as CatalogueChannel
-from units.models import Agency, AgencyKind, Unit, UnitLevel, UnitType
+from units.models import Agency, AgencyKind, Membership, Role, Unit, UnitLevel, UnitType
 from units.text import fold
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,6 +283,104 @@ def ensure_procedures(*, count: int = 200) -> int:
     return _usable_procedures().count()
 
 
+# Generated staff per agency kind (role, how many), and for the busy centres of ``--hot``
+# communes. Usernames are ``bench.<agency identifier>.<role>.<n>``.
+STAFF = {
+    AgencyKind.COMMUNE_SERVICE_CENTRE: (
+        (Role.RECEIVER, 1),
+        (Role.SPECIALIST, 2),
+        (Role.DEPARTMENT_HEAD, 1),
+        (Role.LEADER, 1),
+    ),
+    AgencyKind.PROVINCE_SERVICE_CENTRE: ((Role.RECEIVER, 2),),
+    AgencyKind.PROVINCE_DEPARTMENT: (
+        (Role.SPECIALIST, 3),
+        (Role.DEPARTMENT_HEAD, 1),
+        (Role.LEADER, 1),
+    ),
+}
+BUSY_STAFF = (
+    (Role.RECEIVER, 4),
+    (Role.SPECIALIST, 20),
+    (Role.DEPARTMENT_HEAD, 2),
+    (Role.LEADER, 2),
+)
+STAFF_PREFIX = "bench."
+
+
+def staff_username(agency: Agency, role: str, n: int) -> str:
+    return f"{STAFF_PREFIX}{agency.identifier}.{role}.{n}"
+
+
+def ensure_staff(*, provinces: int | Iterable[str] | None = None, busy: Iterable[str] = ()) -> int:
+    """Officers with memberships in every agency of the chosen provinces (``STAFF``), more in
+    the service centres of the ``busy`` communes (``BUSY_STAFF``), where missing. Their
+    passwords are unusable: benchmarks log them in with ``force_login``.
+
+    Returns how many users were created (bulk_create, one transaction). Generated dossiers
+    that are in hand get these officers as assignees (:func:`generate_dossiers`).
+    """
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    chosen = province_units(provinces)
+    busy = set(busy)
+    agencies = (
+        Agency.objects.filter(is_active=True, unit__in=chosen, kind__in=STAFF)
+        | Agency.objects.filter(
+            is_active=True, unit__parent__in=chosen, kind=AgencyKind.COMMUNE_SERVICE_CENTRE
+        )
+    ).order_by("identifier")
+    wanted: list[tuple[Agency, str, str]] = []
+    for agency in agencies:
+        kind_staff = BUSY_STAFF if agency.unit_id in busy else STAFF.get(agency.kind, ())
+        for role, count in kind_staff:
+            wanted.extend((agency, role, staff_username(agency, role, n)) for n in range(count))
+    names = [name for _a, _r, name in wanted]
+    existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+    new = []
+    for _agency, _role, name in wanted:
+        if name in existing:
+            continue
+        rng = random.Random(name)
+        female = int(rng.random() < 0.5)
+        full = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE[female])} {rng.choice(GIVEN[female])}"
+        new.append(
+            User(
+                username=name,
+                full_name=full,
+                email=f"{name}@{MARKER_DOMAIN}",
+                password=f"!{MARKER_DOMAIN}",  # unusable: starts with "!"
+            )
+        )
+    with transaction.atomic():
+        User.objects.bulk_create(new, batch_size=2000)
+        ids = dict(User.objects.filter(username__in=names).values_list("username", "pk"))
+        Membership.objects.bulk_create(
+            [Membership(user_id=ids[name], agency=a, role=role) for a, role, name in wanted],
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+    return len(new)
+
+
+def _load_staff(identifiers: dict[int, str]) -> dict[int, dict[str, list[int]]]:
+    staff: dict[int, dict[str, list[int]]] = {}
+    rows = (
+        Membership.objects.filter(
+            agency_id__in=list(identifiers),
+            is_active=True,
+            user__username__startswith=STAFF_PREFIX,
+            user__is_active=True,
+        )
+        .order_by("agency_id", "role", "user_id")
+        .values_list("agency_id", "role", "user_id")
+    )
+    for agency, role, user in rows:
+        staff.setdefault(agency, {}).setdefault(role, []).append(user)
+    return staff
+
+
 # --- COPY plumbing ----------------------------------------------------------------------------
 
 
@@ -435,6 +537,9 @@ class _Procedure:
     level: str
     channels: dict[int, int]  # channel offered → index of its (time, unit, cut-off)
     department: int
+    # The internal steps under status 4, as ``dossiers.lifecycle.processing_path`` has them,
+    # then "signature" when the leader's approval waits for a signed written result.
+    stages: tuple[str, ...] = ("specialist", "leader", "signature")
 
 
 @dataclass
@@ -468,14 +573,40 @@ class _Scope:
     by_channel: dict[int, tuple[list[_Procedure], list[float]]]
     identifiers: dict[int, str]
     legal_times: list[tuple[Decimal, str, bool]]
+    # Generated staff (:func:`ensure_staff`): agency → role → user ids.
+    staff: dict[int, dict[str, list[int]]] = field(default_factory=dict)
 
 
 def _cumulative(weights: Iterable[float]) -> list[float]:
     return list(accumulate(weights))
 
 
-def _load_scope(provinces: int | Iterable[str] | None, rng: random.Random) -> _Scope:
+def _make_hot(scope: _Scope, hot: dict[str, float]) -> None:
+    """Give each commune in ``hot`` (code → share) that share of the commune-level dossiers,
+    the others keeping their proportions: a big ward's service centre, for the queue benchmarks.
+    """
+    if not hot:
+        return
+    if any(share <= 0 for share in hot.values()) or sum(hot.values()) >= 1:
+        raise ValueError("Hot shares must be positive and sum to less than 1")
+    index = {place.code: i for i, place in enumerate(scope.communes)}
+    missing = sorted(set(hot) - set(index))
+    if missing:
+        raise ValueError(f"Hot communes outside the chosen provinces: {', '.join(missing)}")
+    weights = scope.commune_weights
+    others = sum(weights) - sum(weights[index[code]] for code in hot)
+    total = others / (1 - sum(hot.values()))
+    for code, share in hot.items():
+        weights[index[code]] = share * total
+
+
+def _load_scope(
+    provinces: int | Iterable[str] | None,
+    rng: random.Random,
+    hot: dict[str, float] | None = None,
+) -> _Scope:
     chosen = province_units(provinces)
+    hot = dict(hot or {})
     agencies = Agency.objects.filter(is_active=True, unit__in=chosen) | Agency.objects.filter(
         is_active=True, unit__parent__in=chosen, kind=AgencyKind.COMMUNE_SERVICE_CENTRE
     )
@@ -512,16 +643,33 @@ def _load_scope(provinces: int | Iterable[str] | None, rng: random.Random) -> _S
         scope.commune_weights.extend(province.commune_weights)
         province.commune_weights = _cumulative(province.commune_weights)
     scope.province_weights = _cumulative(scope.province_weights)
+    # Only the commune-level draw is skewed: the provinces keep their share of province-level
+    # dossiers and the applicants' communes their spread.
+    _make_hot(scope, hot)
     scope.commune_weights = _cumulative(scope.commune_weights)
 
     procedures = list(
         _usable_procedures()
         .order_by("code")
-        .values_list("pk", "current_version_id", "levels", "current_version__same_day_cutoff")
+        .values_list(
+            "pk",
+            "current_version_id",
+            "levels",
+            "current_version__same_day_cutoff",
+            "current_version__written_result_required",
+        )
     )
     if not procedures:
         raise LookupError("No procedure with a published version: run ensure_procedures first")
     versions = [p[1] for p in procedures]
+    roles: dict[int, list[str]] = {}
+    for version_id, role in (
+        WorkflowStep.objects.filter(version_id__in=versions)
+        .order_by("version_id", "position", "id")
+        .values_list("version_id", "role")
+    ):
+        if role in PATH_ROLES:
+            roles.setdefault(version_id, []).append(role)
     first_case: dict[int, int] = {}
     for version_id, case_id in (
         Case.objects.filter(version_id__in=versions)
@@ -535,7 +683,7 @@ def _load_scope(provinces: int | Iterable[str] | None, rng: random.Random) -> _S
     ).values_list("version_id", "kind", "processing_time", "time_unit"):
         offered.setdefault(version_id, {})[kind] = (time_, unit)
     legal_keys: dict[tuple[Decimal, str, bool], int] = {}
-    for pk, version_id, levels, cutoff in procedures:
+    for pk, version_id, levels, cutoff, written in procedures:
         times = offered[version_id]
         keys = {
             number: legal_keys.setdefault((*times[kind], bool(cutoff)), len(legal_keys))
@@ -544,10 +692,17 @@ def _load_scope(provinces: int | Iterable[str] | None, rng: random.Random) -> _S
         }
         level = Level.COMMUNE if Level.COMMUNE in levels else Level.PROVINCE
         case = first_case.get(version_id)
+        path = roles.get(version_id) or ["specialist", "leader"]
+        if path[-1] != "leader":
+            path.append("leader")
+        stages = (*path, "signature") if written else tuple(path)
         scope.procedures.append(
-            _Procedure(pk, version_id, r"\N" if case is None else str(case), level, keys, pk)
+            _Procedure(
+                pk, version_id, r"\N" if case is None else str(case), level, keys, pk, stages
+            )
         )
     scope.legal_times = list(legal_keys)
+    scope.staff = _load_staff(scope.identifiers)
     # A handful of procedures (birth registration, residence, certified copies) take most
     # dossiers: Zipf weights over a shuffled catalogue.
     order = list(range(len(scope.procedures)))
@@ -666,14 +821,33 @@ DOSSIER_COLUMNS = _words(
     "id code procedure_id version_id case_id status channel reception_agency_id agency_id level "
     "applicant_id applicant_type applicant_name applicant_id_number applicant_phone "
     "applicant_email applicant_address applicant_commune_id vneid_verified result_delivery "
-    "submitted_at received_at appointment_at finished_at returned_at created_at updated_at"
+    "submitted_at received_at appointment_at finished_at returned_at created_at updated_at "
+    "step step_index assignee_id revision original_appointment_at"
 )
-EVENT_COLUMNS = _words("id dossier_id kind actor_id role agency_id old_status new_status note at")
+EVENT_COLUMNS = _words(
+    "id dossier_id kind actor_id role agency_id old_status new_status note at revision"
+)
 SUPPLEMENT_COLUMNS = _words(
     "id dossier_id agency_id reason previous_status requested_at supplied_at old_appointment "
     "new_appointment"
 )
 FINISHING = frozenset((Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RESULT_READY))
+PATH_ROLES = ("specialist", "department_head", "leader")
+# How much of the time in processing each stage takes, for a dossier cut before approval.
+STAGE_WEIGHTS = {"specialist": 3.0, "department_head": 1.0, "leader": 1.0, "signature": 0.5}
+P_CLAIMED = {"specialist": 0.85, "department_head": 0.5, "leader": 0.5, "signature": 1.0}
+HELD = (Status.IN_PROCESSING, Status.SUPPLEMENT_REQUESTED, Status.FINANCIAL_OBLIGATION)
+
+
+def _stage(stages: tuple[str, ...], share: float) -> int:
+    """The stage a dossier has reached after ``share`` of its time in processing."""
+    total = sum(STAGE_WEIGHTS[s] for s in stages)
+    reached = 0.0
+    for index, stage in enumerate(stages):
+        reached += STAGE_WEIGHTS[stage] / total
+        if share < reached:
+            return index
+    return len(stages) - 1
 
 
 @dataclass
@@ -689,8 +863,18 @@ class _Planned:
 
 
 class _Generator:
-    def __init__(self, scope: _Scope, clock: _Clock, rng: random.Random, as_of: int):
+    def __init__(
+        self,
+        scope: _Scope,
+        clock: _Clock,
+        rng: random.Random,
+        as_of: int,
+        staff_rng: random.Random | None = None,
+    ):
         self.scope, self.clock, self.rng, self.as_of = scope, clock, rng, as_of
+        # Steps and assignees draw from their own stream: the rest of the data stays what the
+        # same seed gave before they existed.
+        self.staff_rng = staff_rng or random.Random(0)
 
     def slots(self, n: int, since: dt.date, until: dt.date) -> list[int]:
         """Submission times in order, as ``2 * t + out_of_hours``: the day's office hours on
@@ -819,8 +1003,11 @@ class _Generator:
         events, first_due, paused_due = self.story(
             t, channel, procedure.channels[channel], reception, agency, delivery == "online"
         )
+        following = None
         if events[-1][0] > self.as_of:
-            events = [e for e in events if e[0] <= self.as_of]
+            cut = [e for e in events if e[0] <= self.as_of]
+            following = events[len(cut)]
+            events = cut
         received = due = finished = returned = supplement = None
         for i, (at, _old, new, _role, where, note) in enumerate(events):
             if new == Status.RECEIVED:
@@ -860,9 +1047,40 @@ class _Generator:
                 ts(returned),
                 ts(t),
                 ts(events[-1][0]),
+                self.position(procedure, agency, events[-1], following),
+                str(len(events) - 1),  # every transition bumps the revision
+                ts(first_due if received is not None else None),
             )
         )
         return _Planned(t, reception, (t + TZ) // DAY - clock.day0, body, events, supplement)
+
+    def position(self, procedure: _Procedure, agency: int, last: tuple, following) -> str:
+        """COPY text of step, step index and assignee where the history was cut.
+
+        In processing (4) the dossier is at the stage its elapsed share of the time to approval
+        reaches (the specialist's until a supplement, payment or stop comes next); 5 and 6 keep
+        the specialist's step, as the lifecycle does. The officer of that step's role in the
+        agency has it in hand (claimed), or nobody yet; signature waits with the approving
+        leader. Other statuses have no step.
+        """
+        status = last[2]
+        if status not in HELD:
+            return r",\N,\N"
+        stages = procedure.stages
+        index = 0
+        if status == Status.IN_PROCESSING and following and following[2] == Status.RESULT_READY:
+            start, end = last[0], following[0]
+            index = _stage(stages, (self.as_of - start) / max(end - start, 1))
+        stage = stages[index]
+        path_index = min(index, len(stages) - 1 - (stages[-1] == "signature"))
+        assignee = r"\N"
+        staff = self.scope.staff.get(agency)
+        if staff:
+            r = self.staff_rng.random
+            officers = staff.get("leader" if stage == "signature" else stage)
+            if officers and r() < P_CLAIMED[stage]:
+                assignee = str(officers[int(r() * len(officers))])
+        return f"{stage},{path_index},{assignee}"
 
     def applicant(self, province: str) -> str:
         """COPY text of type, name, identity number, phone and e-mail of an applicant."""
@@ -926,13 +1144,13 @@ class _Generator:
             numbers[key] = number + 1
             code = f"{identifiers[p.reception]}-{clock.yymmdd[p.day]}-{number:04d}"
             dossier_lines.append(dossier_line(f"{dossier_id},{code},{p.body}"))
-            for at, old, new, role, agency, note in p.events:
+            for revision, (at, old, new, role, agency, note) in enumerate(p.events):
                 kind = SUBMITTED if old is None else TRANSITION
                 old_text = r"\N" if old is None else old
                 event_lines.append(
                     event_line(
                         f"{next(event_ids)},{dossier_id},{kind},\\N,{role},{agency},"
-                        f"{old_text},{new},{note},{ts(at)}"
+                        f"{old_text},{new},{note},{ts(at)},{revision}"
                     )
                 )
             if supplements and p.supplement:
@@ -990,21 +1208,24 @@ def generate_dossiers(
     provinces: int | Iterable[str] | None = None,
     batch: int = 50_000,
     progress: Callable[[str], object] = print,
+    hot: dict[str, float] | None = None,
 ) -> int:
     """Insert ``n`` dossiers submitted between ``since`` and ``until`` (inclusive, local days)
     in the chosen provinces, with their events (and supplement requests), by COPY.
 
     Needs the agencies (:func:`ensure_agencies`) and the catalogue (:func:`ensure_procedures`).
-    Histories are cut at the end of ``until``. The same seed and database give the same data;
+    Histories are cut at the end of ``until``; dossiers in hand get the step they reached and,
+    where :func:`ensure_staff` made officers, an assignee. ``hot`` gives communes (code →
+    share) that share of the commune-level dossiers. The same seed and database give the same data;
     running again adds ``n`` more (codes continue after the ones taken). One transaction per
     batch; ``ANALYZE`` at the end. Returns the number of dossiers written.
     """
     if until < since:
         raise ValueError("until is before since")
-    scope = _load_scope(provinces, random.Random(f"scope-{seed}"))
+    scope = _load_scope(provinces, random.Random(f"scope-{seed}"), hot)
     clock = _Clock(since - dt.timedelta(days=7), until + dt.timedelta(days=730), scope.legal_times)
     as_of = (until.toordinal() - EPOCH + 1) * DAY - TZ
-    generator = _Generator(scope, clock, random.Random(seed), as_of)
+    generator = _Generator(scope, clock, random.Random(seed), as_of, random.Random(f"staff-{seed}"))
     now = dt.datetime.now(dt.UTC)
     tables = {
         "dossiers": CopyTable(
@@ -1119,6 +1340,14 @@ def _summary(progress: Callable[[str], object]) -> None:
     )
 
 
+def _hot(text: str) -> tuple[str, float]:
+    code, _sep, share = text.partition(":")
+    try:
+        return code, float(share)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("expected COMMUNE:SHARE, e.g. 00004:0.1") from exc
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """``python -m bench.generate``: set up the bench database, then generate."""
     parser = argparse.ArgumentParser(prog="python -m bench.generate", description=__doc__)
@@ -1133,6 +1362,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=50_000)
     parser.add_argument(
         "--reset", action="store_true", help="first delete the dossiers generated earlier"
+    )
+    parser.add_argument(
+        "--hot",
+        type=_hot,
+        action="append",
+        default=[],
+        metavar="COMMUNE:SHARE",
+        help="give this commune's service centre SHARE of the commune-level dossiers (repeatable)",
+    )
+    parser.add_argument(
+        "--staff",
+        action="store_true",
+        help="create officers in every agency (more in --hot ones) and assign dossiers in hand",
     )
     args = parser.parse_args(argv)
 
@@ -1151,9 +1393,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         ensure_units()
         created = ensure_agencies(provinces=args.provinces)
         procedures = ensure_procedures(count=args.procedures)
+        hot = dict(args.hot)
+        officers = ensure_staff(provinces=args.provinces, busy=hot) if args.staff else 0
         print(
             f"setup: {created:,} agencies created, {procedures:,} procedures, "
-            f"{time.perf_counter() - start:.1f} s"
+            f"{officers:,} officers created, {time.perf_counter() - start:.1f} s"
         )
         start = time.perf_counter()
         written = generate_dossiers(
@@ -1163,6 +1407,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             until=args.until or timezone.localdate(),
             provinces=args.provinces,
             batch=args.batch,
+            hot=hot or None,
         )
         elapsed = time.perf_counter() - start
         print(f"generated {written:,} dossiers in {elapsed:.1f} s ({written / elapsed:,.0f}/s)")

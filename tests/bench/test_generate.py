@@ -11,21 +11,26 @@ from django.db import transaction
 from django.utils import timezone
 
 from bench.generate import (
+    BUSY_STAFF,
     DOSSIER_COLUMNS,
+    STAFF,
     CopyTable,
     delete_generated,
     ensure_agencies,
     ensure_procedures,
+    ensure_staff,
     ensure_units,
     generate_dossiers,
 )
-from dossiers.models import Channel, Dossier, DossierEvent, Status
+from dossiers.lifecycle import processing_path
+from dossiers.models import Channel, Dossier, DossierEvent, Status, Step
 from dossiers.services import dossier_code_allocate, dossier_submit
-from units.models import Agency, AgencyKind, Unit, UnitLevel
+from units.models import Agency, AgencyKind, Membership, Unit, UnitLevel
 
 PROVINCES = ("68", "01")
 SINCE, UNTIL = dt.date(2026, 1, 5), dt.date(2026, 11, 20)
 COUNT = 2000
+HOT, HOT_SHARE = "68", 0.25  # a commune of Lâm Đồng: its code is found in the fixture
 CODE = re.compile(r"^[0-9A-Z.]+-\d{6}-\d{4}$")
 FINISHED = {Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RESULT_READY, Status.RETURNED}
 
@@ -39,6 +44,8 @@ def generated(registry, django_db_blocker):
         ensure_units()
         created = ensure_agencies(provinces=PROVINCES)
         ensure_procedures(count=30)
+        hot = Unit.objects.filter(parent_id=HOT, level=UnitLevel.COMMUNE).order_by("code")[3]
+        officers = ensure_staff(provinces=PROVINCES, busy=[hot.code])
         lines: list[str] = []
         written = generate_dossiers(
             COUNT,
@@ -48,8 +55,15 @@ def generated(registry, django_db_blocker):
             provinces=PROVINCES,
             batch=700,
             progress=lines.append,
+            hot={hot.code: HOT_SHARE},
         )
-        yield {"written": written, "created": created, "progress": lines}
+        yield {
+            "written": written,
+            "created": created,
+            "progress": lines,
+            "hot": Agency.objects.get(unit=hot, kind=AgencyKind.COMMUNE_SERVICE_CENTRE),
+            "officers": officers,
+        }
         transaction.set_rollback(True)
 
 
@@ -225,3 +239,90 @@ def test_delete_generated_keeps_real_dossiers(generated):
     assert list(Dossier.objects.values_list("pk", flat=True)) == [real.pk]
     assert DossierEvent.objects.filter(dossier_id=real.pk).count() == 1
     assert DossierEvent.objects.count() == 1
+
+
+def test_officers_in_every_agency_and_more_in_the_busy_one(generated):
+    hot = generated["hot"]
+    agencies = Agency.objects.filter(
+        kind__in=STAFF, identifier__in=Dossier.objects.values("agency__identifier")
+    )
+    for agency in agencies:
+        roles = Counter(
+            Membership.objects.filter(
+                agency=agency, user__username__startswith="bench."
+            ).values_list("role", flat=True)
+        )
+        expected = BUSY_STAFF if agency == hot else STAFF[agency.kind]
+        assert roles == {str(role): n for role, n in expected}, agency.identifier
+    assert (
+        generated["officers"]
+        == Membership.objects.filter(user__username__startswith="bench.").count()
+    )
+    assert ensure_staff(provinces=PROVINCES, busy=[hot.unit_id]) == 0  # idempotent
+
+
+def test_the_hot_commune_takes_its_share_of_commune_dossiers(generated):
+    commune = dossiers().filter(level="commune")
+    share = commune.filter(agency=generated["hot"]).count() / commune.count()
+    assert HOT_SHARE - 0.05 < share < HOT_SHARE + 0.05
+
+
+def test_dossiers_in_hand_stand_at_a_step_of_their_workflow(generated):
+    in_processing = 0
+    for d in dossiers().select_related("version"):
+        if d.status not in (
+            Status.IN_PROCESSING,
+            Status.SUPPLEMENT_REQUESTED,
+            Status.FINANCIAL_OBLIGATION,
+        ):
+            assert (d.step, d.step_index, d.assignee_id) == ("", None, None), d.code
+            continue
+        path = [p.step for p in processing_path(d.version)]
+        if d.status != Status.IN_PROCESSING:
+            assert (d.step, d.step_index) == (Step.SPECIALIST, 0), d.code
+        elif d.step == Step.SIGNATURE:
+            in_processing += 1
+            assert d.version.written_result_required
+            assert d.step_index == len(path) - 1
+        else:
+            in_processing += 1
+            assert path[d.step_index] == d.step, d.code
+    assert in_processing > 0
+    steps = Counter(dossiers().filter(status=Status.IN_PROCESSING).values_list("step", flat=True))
+    assert steps[Step.SPECIALIST] > steps[Step.LEADER] > 0
+
+
+def test_assignees_are_officers_of_the_agency_in_the_role_of_the_step(generated):
+    held = dossiers().filter(assignee__isnull=False)
+    assert held.count() > 0.5 * dossiers().filter(status__in=(4, 5, 6)).count()
+    for d in held:
+        role = "leader" if d.step == Step.SIGNATURE else d.step
+        assert Membership.objects.filter(user=d.assignee_id, agency=d.agency_id, role=role).exists()
+    assert held.filter(agency=generated["hot"]).values("assignee").distinct().count() > 1
+
+
+def test_the_revision_counts_the_transitions(generated):
+    events = defaultdict(list)
+    for dossier_id, revision in (
+        DossierEvent.objects.filter(dossier__in=dossiers())
+        .order_by("dossier_id", "id")
+        .values_list("dossier_id", "revision")
+    ):
+        events[dossier_id].append(revision)
+    for pk, revision in dossiers().values_list("pk", "revision"):
+        assert events[pk] == list(range(revision + 1))
+
+
+def test_the_original_appointment_is_the_one_given_at_reception(generated):
+    SupplementRequest = apps.get_model("dossiers", "SupplementRequest")
+    first = dict(
+        SupplementRequest.objects.filter(dossier__in=dossiers()).values_list(
+            "dossier_id", "old_appointment"
+        )
+    )
+    for d in dossiers():
+        assert (d.original_appointment_at is None) == (d.received_at is None), d.code
+        if d.pk in first:
+            assert d.original_appointment_at == first[d.pk]
+        elif d.received_at:
+            assert d.original_appointment_at == d.appointment_at
