@@ -23,7 +23,6 @@ from types import SimpleNamespace
 import pytest
 from django.db import transaction
 from django.test import Client, override_settings
-from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIClient
 
 from dossiers import lifecycle
@@ -611,28 +610,11 @@ OFFICE_PAGES = {
 DOWNLOAD_GAPS: dict[tuple[str, str], str] = {}
 
 
-def office_urls_ready() -> bool:
-    """Whether the office's download pages are routed (another engineer is building them)."""
-    try:
-        return (
-            reverse("office:document", args=["X", 1]) == "/office/dossiers/X/documents/1/"
-            and reverse("office:receipt", args=["X"]) == "/office/dossiers/X/receipt.pdf"
-            and reverse("office:notice", args=["X", "02"]) == "/office/dossiers/X/forms/02.pdf"
-        )
-    except NoReverseMatch:
-        return False
-
-
 def _download_cases():
-    waiting = pytest.mark.skipif(
-        not office_urls_ready(), reason="the office's download pages are not routed yet"
-    )
     for kind in DOWNLOADS:
         for actor in ACTORS:
-            marks = [waiting] if kind in OFFICE_PAGES else []
             gap = DOWNLOAD_GAPS.get((kind, actor))
-            if gap:
-                marks.append(pytest.mark.xfail(strict=True, reason=gap))
+            marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
             yield pytest.param(kind, actor, id=f"{kind}-{actor}", marks=marks)
 
 
