@@ -719,11 +719,19 @@ def send_back(*, dossier: Dossier, actor, note: str, revision: int | None = None
 def hand_over(
     *, dossier: Dossier, actor, to: Agency, note: str = "", revision: int | None = None
 ) -> Dossier:
-    """Send the dossier to another agency for its part (liên thông); it stays status 4."""
+    """Send the dossier to another agency of the province for its part (liên thông); it
+    stays status 4. Agencies of another province are out of reach (their staff could not see
+    the dossier's applicant data under this province's authority)."""
 
     def change(locked: Dossier, role: str) -> Change:
-        if not to.is_active or to.pk == acting_agency(locked).pk:
+        here = acting_agency(locked)
+        if not to.is_active or to.pk == here.pk:
             raise TransitionNotAllowed(_("Choose another active agency."), field="to")
+        if _province_of(to) != _province_of(here):
+            raise TransitionNotAllowed(
+                _("Choose an agency of this province: inter-agency work stays in the province."),
+                field="to",
+            )
         return Change(
             fields={"holder_agency": to, "assignee": None, "claimed_at": None},
             note=(note or "").strip(),
@@ -731,6 +739,11 @@ def hand_over(
         )
 
     return perform(Action.HAND_OVER, dossier=dossier, actor=actor, change=change, revision=revision)
+
+
+def _province_of(agency: Agency) -> str:
+    unit = agency.unit
+    return unit.pk if unit.parent_id is None else unit.parent_id
 
 
 def hand_back(*, dossier: Dossier, actor, note: str = "", revision: int | None = None) -> Dossier:

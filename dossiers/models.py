@@ -8,7 +8,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 
@@ -76,6 +77,17 @@ class Step(models.TextChoices):
     DEPARTMENT_HEAD = "department_head", _("with the department head")
     LEADER = "leader", _("awaiting the leader")
     SIGNATURE = "signature", _("awaiting signature")
+
+
+STATUS_CSS = {
+    5: "status--waiting",
+    6: "status--waiting",
+    9: "status--applied",
+    10: "status--applied",
+    3: "status--reverted",
+    7: "status--reverted",
+    8: "status--reverted",
+}
 
 
 class Dossier(models.Model):
@@ -194,15 +206,42 @@ class Dossier(models.Model):
             models.Index(fields=["procedure", "status"], name="dossier_procedure_status"),
             models.Index(fields=["applicant", "-submitted_at"], name="dossier_applicant"),
             # Queues only ever list open dossiers: partial indexes stay small as years pile up.
+            # The agency processing a dossier is COALESCE(holder_agency, agency) (the one it
+            # was handed to, else its own; ``dossiers.queues.holder``): one range scan per
+            # queue in deadline order, and the next page starts inside the range.
             models.Index(
-                fields=["agency", "appointment_at", "id"],
-                condition=Q(status__in=[2, 4, 5, 6]),
-                name="dossier_open_queue",
+                Coalesce("holder_agency", "agency"),
+                F("appointment_at"),
+                F("id"),
+                condition=Q(status__in=[2, 4, 6]),
+                name="dossier_in_hand_queue",
             ),
             models.Index(
-                fields=["holder_agency", "appointment_at", "id"],
-                condition=Q(status__in=[2, 4, 5, 6], holder_agency__isnull=False),
-                name="dossier_handed_queue",
+                Coalesce("holder_agency", "agency"),
+                F("appointment_at"),
+                F("id"),
+                condition=Q(status=5),
+                name="dossier_supplement_queue",
+            ),
+            models.Index(
+                Coalesce("holder_agency", "agency"),
+                F("step"),
+                F("appointment_at"),
+                F("id"),
+                condition=Q(status=4),
+                name="dossier_step_queue",
+            ),
+            models.Index(
+                Coalesce("holder_agency", "agency"),
+                F("appointment_at"),
+                F("id"),
+                condition=Q(status=4, assignee__isnull=True),
+                name="dossier_to_take_queue",
+            ),
+            models.Index(
+                fields=["reception_agency", "appointment_at", "id"],
+                condition=Q(status=2, assignee__isnull=True),
+                name="dossier_received_to_take",
             ),
             models.Index(
                 fields=["reception_agency", "submitted_at", "id"],
@@ -216,9 +255,11 @@ class Dossier(models.Model):
             ),
             models.Index(
                 fields=["assignee", "appointment_at", "id"],
-                condition=Q(status__in=[2, 4, 5, 6]),
+                condition=Q(status__in=[1, 2, 4, 5, 6, 9]),
                 name="dossier_assignee_queue",
             ),
+            # The applicant-name search (UPPER(name) LIKE '%…%') has a trigram index on
+            # PostgreSQL, made by migration 0011 (SQLite has no trigrams).
         ]
         constraints = [
             models.CheckConstraint(
@@ -232,6 +273,12 @@ class Dossier(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def status_css(self) -> str:
+        """The status label's colour: open (navy), waiting for the citizen (amber), settled
+        (green), closed (grey)."""
+        return STATUS_CSS.get(self.status, "status--running")
 
 
 class DossierEvent(models.Model):

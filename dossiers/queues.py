@@ -13,7 +13,12 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import F, Func, Q, QuerySet, Value
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,11 +44,14 @@ class Queue:
     label: str
     # Ordering key: ("appointment_at", "id"), ("submitted_at", "id") or ("finished_at", "id").
     key: str
+    # Whether rows without a key can be in the queue (they come last): only "mine" holds
+    # dossiers not yet received, which have no appointment.
+    nulls: bool = False
 
 
 QUEUES = {
     "reception": Queue("reception", _("Awaiting reception"), "submitted_at"),
-    "mine": Queue("mine", _("Mine"), "appointment_at"),
+    "mine": Queue("mine", _("Mine"), "appointment_at", nulls=True),
     "to_take": Queue("to_take", _("Waiting for someone to take"), "appointment_at"),
     "supplement": Queue("supplement", _("Awaiting supplement"), "appointment_at"),
     "due_soon": Queue("due_soon", _("Due within 2 working days"), "appointment_at"),
@@ -54,15 +62,22 @@ QUEUES = {
 }
 
 
-def working_agencies(user) -> list[int]:
-    """The agencies where ``user`` works dossiers."""
+def memberships(user) -> list[tuple[int, str]]:
+    """``(agency id, role)`` of the user's active memberships: one query per request."""
     if not user.is_authenticated:
         return []
-    return list(
-        Membership.objects.filter(user=user, is_active=True, role__in=WORKING_ROLES)
-        .values_list("agency_id", flat=True)
-        .distinct()
-    )
+    cached = getattr(user, "_active_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, is_active=True).values_list("agency_id", "role")
+        )
+        user._active_memberships = cached
+    return cached
+
+
+def working_agencies(user) -> list[int]:
+    """The agencies where ``user`` works dossiers."""
+    return sorted({agency for agency, role in memberships(user) if role in WORKING_ROLES})
 
 
 def due_soon_limit(now: dt.datetime) -> dt.datetime:
@@ -75,9 +90,18 @@ def due_soon_limit(now: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(day, OFFICE_CLOSES, tzinfo=timezone.get_default_timezone())
 
 
+def holder():
+    """The agency processing a dossier now: the one it was handed to, else its own.
+
+    One expression, so that the partial indexes of ``Dossier.Meta`` built on it serve every
+    queue of dossiers in hand with one range scan in deadline order.
+    """
+    return Coalesce("holder_agency", "agency")
+
+
 def _held_by(agencies) -> Q:
     """Dossiers the agencies process: their own unless handed over, and those handed to them."""
-    return Q(agency_id__in=agencies, holder_agency__isnull=True) | Q(holder_agency_id__in=agencies)
+    return Q(In(holder(), list(agencies)))
 
 
 def queue_filter(name: str, user, agencies: list[int], now: dt.datetime) -> Q:
@@ -116,17 +140,7 @@ def queue_filter(name: str, user, agencies: list[int], now: dt.datetime) -> Q:
 
 
 def _roles(user) -> set[str]:
-    if not user.is_authenticated:
-        return set()
-    cached = getattr(user, "_working_roles", None)
-    if cached is None:
-        cached = set(
-            Membership.objects.filter(
-                user=user, is_active=True, role__in=WORKING_ROLES
-            ).values_list("role", flat=True)
-        )
-        user._working_roles = cached
-    return cached
+    return {role for _agency, role in memberships(user) if role in WORKING_ROLES}
 
 
 def search_filter(text: str) -> Q:
@@ -137,7 +151,9 @@ def search_filter(text: str) -> Q:
     if text.isdigit() and len(text) in (9, 12):
         return Q(applicant_id_number=text)
     if "-" in text or "." in text:
-        return Q(code__istartswith=text)
+        # Codes are upper case: a case-sensitive prefix uses the unique index on the code.
+        return Q(code__startswith=text.upper())
+    # UPPER(name) LIKE '%TEXT%': served by the trigram index of migration 0011 on PostgreSQL.
     return Q(applicant_name__icontains=text)
 
 
@@ -159,20 +175,25 @@ class Page:
     next_cursor: str | None
 
 
-def queue_rows(queryset: QuerySet, key: str, cursor: str | None, size: int) -> Page:
-    """One keyset page of ``queryset`` ordered by ``(key, id)``; rows without a key (a
-    claimed dossier not yet received has no appointment) come last, ordered by id."""
+def queue_rows(
+    queryset: QuerySet, key: str, cursor: str | None, size: int, nulls: bool = False
+) -> Page:
+    """One keyset page of ``queryset`` ordered by ``(key, id)``.
+
+    The next page starts after the last row: ``(key, id) > (value, pk)`` as one row comparison,
+    which PostgreSQL turns into the start of an index range. Where rows may have no key
+    (``nulls``), they come last, ordered by id.
+    """
     queryset = queryset.order_by(F(key).asc(nulls_last=True), "id")
     if cursor:
         value, pk = decode_cursor(cursor)
         if value is None:
             queryset = queryset.filter(**{f"{key}__isnull": True, "id__gt": pk})
         else:
-            queryset = queryset.filter(
-                Q(**{f"{key}__gt": value})
-                | Q(**{key: value, "id__gt": pk})
-                | Q(**{f"{key}__isnull": True})
-            )
+            after = Q(TupleGreaterThan(Tuple(F(key), F("id")), (value, pk)))
+            if nulls:
+                after |= Q(**{f"{key}__isnull": True})
+            queryset = queryset.filter(after)
     rows = list(queryset[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
@@ -215,14 +236,30 @@ def queue_page(
             "assignee__full_name",
         )
     )
-    return queue_rows(queryset, queue.key, cursor, size)
+    return queue_rows(queryset, queue.key, cursor, size, nulls=queue.nulls)
 
 
 def queue_counts(user, *, agencies: list[int] | None = None, now=None) -> dict[str, int]:
-    """How many dossiers wait in each queue (one count per queue)."""
+    """How many dossiers wait in each queue, in one query: ``SELECT (SELECT count(*) …), …``,
+    each count over the partial index of its own queue (index-only where the table is
+    vacuumed), so the counts cost what the queues hold, not what the agency ever received."""
     agencies = working_agencies(user) if agencies is None else agencies
     now = now or timezone.now()
-    return {
-        name: Dossier.objects.filter(queue_filter(name, user, agencies, now)).count()
-        for name in QUEUES
-    }
+    parts, params = [], []
+    for name in QUEUES:
+        queryset = (
+            Dossier.objects.filter(queue_filter(name, user, agencies, now))
+            .order_by()
+            .annotate(n=Func(Value(1), function="COUNT"))
+            .values("n")
+        )
+        try:
+            sql, more = queryset.query.sql_with_params()
+        except EmptyResultSet:  # no agency: the queue is empty without asking
+            sql, more = "0", ()
+        parts.append(f"({sql})")
+        params.extend(more)
+    with connections[Dossier.objects.db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        totals = cursor.fetchone()
+    return dict(zip(QUEUES, totals, strict=True))

@@ -48,7 +48,14 @@ from dossiers.models import Channel, Dossier, Status
 from dossiers.models_documents import DocumentKind, DossierDocument
 from dossiers.models_work import DeniedAction, Notice, SavedFilter
 from dossiers.notices import FORMS, NoticeUnavailable, available_notices, notice_pdf
-from dossiers.queues import IN_HAND, QUEUES, queue_counts, queue_page, working_agencies
+from dossiers.queues import (
+    IN_HAND,
+    QUEUES,
+    memberships,
+    queue_counts,
+    queue_page,
+    working_agencies,
+)
 from dossiers.receipts import receipt_pdf
 from dossiers.selectors import dossier_visible_to
 from dossiers.services import dossier_create
@@ -112,7 +119,7 @@ def staff_only(view):
 
 
 def _roles(user) -> set[str]:
-    return set(Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True))
+    return {role for _agency, role in memberships(user)}
 
 
 def _render(request, template: str, context: dict, status: int = 200) -> HttpResponse:
@@ -193,8 +200,11 @@ def _queue_response(request, params, *, filter_form=None, status: int = 200) -> 
         # A mangled or outdated "next page" link: start the queue again from its first page.
         bad_cursor, status = True, 400
         page = queue_page(request.user, name, q=q, agencies=agencies, now=now)
+    # One reverse() for the page: the rows' links differ only by the code.
+    link = reverse("office:dossier", args=["__code__"])
     for row in page.rows:
         row.overdue = _is_overdue(row, now)
+        row.href = link.replace("__code__", row.code)
     counts = queue_counts(request.user, agencies=agencies, now=now)
     context = {
         "queue": QUEUES[name],

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
 from dossiers import lifecycle
@@ -178,7 +179,14 @@ def test_hand_over_and_back_between_agencies(submitted, staff):
 
     d = lifecycle.receive(dossier=submitted, actor=staff[Role.RECEIVER])
     d = lifecycle.forward(dossier=d, actor=staff[Role.RECEIVER])
-    other = Agency.objects.exclude(pk=d.agency_id).filter(is_active=True).first()
+    province = d.agency.unit.parent_id or d.agency.unit_id
+    others = Agency.objects.exclude(pk=d.agency_id).filter(is_active=True)
+    far = others.exclude(unit_id=province).exclude(unit__parent_id=province).first()
+    before = snapshot(d)
+    with pytest.raises(TransitionNotAllowed) as caught:  # another province is out of reach
+        lifecycle.hand_over(dossier=d, actor=staff[Role.SPECIALIST], to=far)
+    assert caught.value.field == "to" and snapshot(d) == before
+    other = others.filter(Q(unit_id=province) | Q(unit__parent_id=province)).first()
     d = lifecycle.hand_over(dossier=d, actor=staff[Role.SPECIALIST], to=other, note="Xác minh")
     assert d.holder_agency == other and lifecycle.acting_agency(d) == other
 

@@ -271,6 +271,32 @@ def test_each_queue_lists_what_waits_in_it_and_nothing_of_other_agencies(home, e
     assert as_user(staff_of(home, Role.SPECIALIST)).get("/office/").context["queue"].name == "mine"
 
 
+def test_a_handed_over_dossier_waits_where_it_is_held_and_every_count_matches_its_rows(
+    home, elsewhere
+):
+    past = timezone.now() - dt.timedelta(days=1)
+    ours_late = lifecycle.receive(dossier=new_dossier(home), actor=staff_of(home, Role.RECEIVER))
+    Dossier.objects.filter(pk=ours_late.pk).update(appointment_at=past - dt.timedelta(hours=1))
+    theirs_here, ours_there = new_dossier(elsewhere), new_dossier(home)
+    Dossier.objects.filter(pk=theirs_here.pk).update(
+        status=Status.IN_PROCESSING, step=Step.LEADER, holder_agency=home, appointment_at=past
+    )
+    Dossier.objects.filter(pk=ours_there.pk).update(
+        status=Status.IN_PROCESSING, step=Step.LEADER, holder_agency=elsewhere, appointment_at=past
+    )
+
+    for agency, overdue, at_leader in (
+        (home, [ours_late.code, theirs_here.code], [theirs_here.code]),
+        (elsewhere, [ours_there.code], [ours_there.code]),
+    ):
+        client = as_user(staff_of(agency, Role.LEADER))
+        assert codes(client.get("/office/", {"queue": "overdue"})) == overdue
+        assert codes(client.get("/office/", {"queue": "leader"})) == at_leader
+        tabs = client.get("/office/").context["tabs"]
+        for queue, count in tabs:  # every queue is shorter than a page here
+            assert count == len(codes(client.get("/office/", {"queue": queue.name}))), queue.name
+
+
 def test_search_finds_a_dossier_by_code_cccd_or_name(home):
     mai = new_dossier(home, name="Nguyễn Thị Mai", cccd="068195000321")
     new_dossier(home, name="Phạm Văn Long", cccd="068188000654")
