@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from dossiers import lifecycle, queues
 from dossiers.errors import DossierError
 from dossiers.lifecycle import Action
+from dossiers.models_work import PaymentMethod
 from dossiers.queues import QUEUES
 from portal.models import User
 from units.models import Agency
@@ -45,6 +46,27 @@ class ActionSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=lifecycle.RETURN_METHODS, required=False)
     new_appointment = serializers.DateTimeField(required=False)
     file = serializers.FileField(required=False, help_text="attach_result: a PDF")
+
+
+class ConfirmPaymentSerializer(serializers.Serializer):
+    """confirm_payment: how the obligation was paid is required (the online-payment indicator
+    counts only "online"); the officer chooses, there is no default."""
+
+    revision = serializers.IntegerField(
+        required=False, min_value=0, help_text="The revision your page showed (stale check)."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    method = serializers.ChoiceField(
+        choices=PaymentMethod.choices,
+        help_text="online: national payment platform or online banking; counter: cash at the "
+        "counter; transfer: bank transfer",
+    )
+
+
+# Actions whose parameters differ from the shared ``ActionSerializer``.
+SERIALIZERS: dict[str, type[serializers.Serializer]] = {
+    Action.CONFIRM_PAYMENT: ConfirmPaymentSerializer
+}
 
 
 def _required(values: dict, name: str):
@@ -105,7 +127,11 @@ RUNNERS = {
         revision=v.get("revision"),
     ),
     Action.CONFIRM_PAYMENT: lambda d, u, v: lifecycle.confirm_payment(
-        dossier=d, actor=u, note=v.get("note", ""), revision=v.get("revision")
+        dossier=d,
+        actor=u,
+        method=_required(v, "method"),
+        note=v.get("note", ""),
+        revision=v.get("revision"),
     ),
     Action.STOP: lambda d, u, v: lifecycle.stop(
         dossier=d, actor=u, reason=v.get("reason", ""), revision=v.get("revision")
@@ -134,12 +160,13 @@ RUNNERS = {
 
 def _office_action(name: str):
     """A POST endpoint taking lifecycle action ``name`` on the dossier in the URL."""
+    serializer = SERIALIZERS.get(name, ActionSerializer)
 
     def handler(self, request, code=None):
         from dossiers.api import DossierSerializer, _service_error
 
         dossier = self.get_object()
-        data = ActionSerializer(data=request.data)
+        data = serializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             RUNNERS[name](dossier, request.user, data.validated_data)
@@ -153,11 +180,12 @@ def _office_action(name: str):
 
     handler.__name__ = name
     handler.__doc__ = f"Take the lifecycle action “{Action(name).label}” (see dossiers.lifecycle)."
-    handler = extend_schema(
-        request={"application/json": ActionSerializer, "multipart/form-data": ActionSerializer},
+    handler = action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(handler)
+    # After ``action``, which replaces the function's ``kwargs`` where the schema is kept.
+    return extend_schema(
+        request={"application/json": serializer, "multipart/form-data": serializer},
         responses={200: dict, 400: dict, 403: dict, 404: dict, 409: dict},
     )(handler)
-    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(handler)
 
 
 class OfficeActionsMixin:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers.lifecycle import RETURN_METHODS, Action, acting_agency
 from dossiers.models import Dossier, ResultDelivery
+from dossiers.models_work import PaymentMethod
 from dossiers.queues import QUEUES
 from dossiers.submission import commune_by_code, required_components, version_cases
 from dossiers.uploads import check_upload
@@ -98,7 +99,24 @@ class ApproveForm(NoteForm):
 
 
 class ConfirmPaymentForm(NoteForm):
+    """How the obligation was paid: required, nothing preselected (the officer must choose;
+    the online-payment indicator counts only "online")."""
+
     action = Action.CONFIRM_PAYMENT
+    method = forms.ChoiceField(
+        label=_("How the obligation was paid"),
+        choices=PaymentMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose how the obligation was paid."),
+            "invalid_choice": _("Choose how the obligation was paid."),
+        },
+    )
+
+    field_order = ["method", "note"]
+
+    def service_kwargs(self) -> dict:
+        return {**super().service_kwargs(), "method": self.cleaned_data["method"]}
 
 
 class SendBackForm(NoteForm):

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from dossiers.errors import Conflict, NotPermitted, StaleDossier, TransitionNotAllowed
 from dossiers.models import Dossier, DossierEvent, Status, Step
-from dossiers.models_work import DeniedAction, Extension, OutboxEntry
+from dossiers.models_work import DeniedAction, Extension, OutboxEntry, PaymentMethod
 from units.models import Agency, Membership, Role
 
 logger = logging.getLogger("dossiers.lifecycle")
@@ -204,11 +204,12 @@ def roles_in(user, agency: Agency) -> set[str]:
     )
 
 
-def check(dossier: Dossier, user, action: str) -> str:
+def check(dossier: Dossier, user, action: str, held: set[str] | None = None) -> str:
     """The role ``user`` takes ``action`` on ``dossier`` in; raises why not.
 
     TransitionNotAllowed (409) when the dossier's state does not allow it, NotPermitted (403)
-    when the user holds no role for it.
+    when the user holds no role for it. ``held``: the user's roles at the acting agency, when
+    the caller has read them already.
     """
     rule = RULES[action]
     if dossier.status not in rule.sources:
@@ -231,7 +232,8 @@ def check(dossier: Dossier, user, action: str) -> str:
         raise NotPermitted(_("Only the applicant can do this."))
     if action == Action.HAND_BACK and dossier.holder_agency_id is None:
         raise TransitionNotAllowed(_("The dossier is not with another agency."))
-    held = roles_in(user, acting_agency(dossier))
+    if held is None:
+        held = roles_in(user, acting_agency(dossier))
     allowed = set(rule.roles)
     if rule.role_of_step and step_role(dossier):
         allowed &= {step_role(dossier)}
@@ -245,11 +247,13 @@ def check(dossier: Dossier, user, action: str) -> str:
 
 
 def allowed_actions(dossier: Dossier, user) -> list[str]:
-    """What ``user`` may do on ``dossier`` now (for pages and the API)."""
+    """What ``user`` may do on ``dossier`` now (for pages and the API): the user's roles at
+    the acting agency are read once for all the actions."""
     possible = []
+    held = roles_in(user, acting_agency(dossier))
     for action in RULES:
         try:
-            check(dossier, user, action)
+            check(dossier, user, action, held)
         except (TransitionNotAllowed, NotPermitted):
             continue
         possible.append(action)
@@ -778,15 +782,21 @@ def request_payment(
 
 
 def confirm_payment(
-    *, dossier: Dossier, actor, note: str = "", revision: int | None = None
+    *, dossier: Dossier, actor, method: str, note: str = "", revision: int | None = None
 ) -> Dossier:
-    """The obligation is paid: processing resumes at the step it left."""
+    """The obligation is paid: processing resumes at the step it left. ``method`` is how it
+    was paid (``PaymentMethod``), kept on the event: the online-payment indicator counts the
+    dossiers paid "online"."""
+    if method not in PaymentMethod.values:
+        raise TransitionNotAllowed(_("Choose how the obligation was paid."), field="method")
     return perform(
         Action.CONFIRM_PAYMENT,
         dossier=dossier,
         actor=actor,
         revision=revision,
-        change=lambda locked, role: Change(status=Status.IN_PROCESSING, note=(note or "").strip()),
+        change=lambda locked, role: Change(
+            status=Status.IN_PROCESSING, note=(note or "").strip(), data={"method": method}
+        ),
     )
 
 

@@ -7,6 +7,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class PaymentMethod(models.TextChoices):
+    """How a financial obligation was paid (kept on the ``confirm_payment`` event's data).
+
+    Only ONLINE counts for the index's online-payment indicator (Decision 766: dossiers paid
+    online / dossiers with fees; ``reports.rollups`` reads it)."""
+
+    ONLINE = "online", _("online (national payment platform or online banking)")
+    COUNTER = "counter", _("cash at the counter")
+    TRANSFER = "transfer", _("bank transfer")
+
+
 class Extension(models.Model):
     """An apology and extension (form 04): a new appointment, asked before the old one passed."""
 

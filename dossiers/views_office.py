@@ -46,7 +46,7 @@ from dossiers.forms_office import (
 from dossiers.lifecycle import APPLICANT, Action
 from dossiers.models import Channel, Dossier, Status
 from dossiers.models_documents import DocumentKind, DossierDocument
-from dossiers.models_work import DeniedAction, Notice, SavedFilter
+from dossiers.models_work import DeniedAction, Notice, PaymentMethod, SavedFilter
 from dossiers.notices import FORMS, NoticeUnavailable, available_notices, notice_pdf
 from dossiers.queues import (
     IN_HAND,
@@ -267,6 +267,9 @@ def filter_save(request):
 # --- The work page -------------------------------------------------------------------------------
 
 
+PAYMENT_LABELS = dict(PaymentMethod.choices)
+
+
 def _describe(events) -> list:
     """Events with the labels the timeline shows (role, action)."""
     for event in events:
@@ -274,7 +277,8 @@ def _describe(events) -> list:
         action = (event.data or {}).get("action")
         event.action_label = Action(action).label if action in Action.values else ""
         method = (event.data or {}).get("method")
-        event.method_label = RETURN_LABELS.get(method, "")
+        labels = PAYMENT_LABELS if action == Action.CONFIRM_PAYMENT else RETURN_LABELS
+        event.method_label = labels.get(method, "")
     return events
 
 

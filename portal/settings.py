@@ -6,6 +6,7 @@ in-process after commit, the stand-in national portal inside the process, files 
 ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DEBUG=0``. README.md lists every variable.
 """
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -18,6 +19,10 @@ from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+# Embedded mode keeps its database, files and keys here: it exists from the first command on,
+# whether or not SECRET_KEY comes from the environment (a read-only image sets VAR_DIR).
+with contextlib.suppress(OSError):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env_bool(name: str, default: bool) -> bool:

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -320,3 +321,64 @@ class PublicStatisticsView(ReportView):
         return Response(
             {"province": scope.province, "period": _period_json(params["period"]), "results": [row]}
         )
+
+
+class _FileRenderer(BaseRenderer):
+    """Passes a finished file through (the view renders it)."""
+
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class PDFFileRenderer(_FileRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+
+
+class XLSXFileRenderer(_FileRenderer):
+    media_type = XLSXRenderer.media_type
+    format = "xlsx"
+
+
+class FormII06aView(ReportView):
+    """Biểu II.06a/VPCP/KSTT (Circular 01/2020/TT-VPCP) of a province or of the user's
+    agencies over a period: ``?format=pdf`` or ``?format=xlsx``. Errors answer JSON."""
+
+    renderer_classes = [PDFFileRenderer, XLSXFileRenderer]
+    filename = ""
+
+    @extend_schema(
+        parameters=[
+            PeriodInput,
+            OpenApiParameter("format", str, enum=["pdf", "xlsx"], description="pdf or xlsx"),
+        ],
+        responses={
+            (200, PDFFileRenderer.media_type): OpenApiTypes.BINARY,
+            (200, XLSXFileRenderer.media_type): OpenApiTypes.BINARY,
+        },
+    )
+    def get(self, request):
+        from dossiers.reports import form_ii06a
+
+        params = self.params(request)
+        scope = self.scope(request, params)
+        form = form_ii06a.build(scope, params["period"])
+        fmt = request.accepted_renderer.format
+        self.filename = form.filename(fmt)
+        return Response(form_ii06a.pdf(form) if fmt == "pdf" else form_ii06a.xlsx(form))
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        # A refusal goes out as JSON with its field messages, never as a broken file.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code == 200 and self.filename:
+            response["Content-Disposition"] = f'attachment; filename="{self.filename}"'
+        return response

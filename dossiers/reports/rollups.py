@@ -9,7 +9,8 @@ once), and a late event (inserted with an earlier ``at``) corrects the class it 
 ``refresh_changed()`` finds what changed since its last run (new events by id, with a margin
 for transactions that committed out of order; ratings, sent outbox entries and documents by
 time; open dossiers whose deadline has passed since) and refreshes those; a Celery beat task
-runs it every 30 s. ``rebuild()`` recomputes everything (or one province) from scratch.
+runs it every 30 s. ``rebuild()`` recomputes everything (or one province) from scratch,
+set-based (``rebuild_sql``: the same rules in SQL, checked against this module's Python).
 
 Concurrency: each refresh takes a transaction-level advisory lock per dossier before reading
 it, so two refreshes of one dossier never both add it; ``PeriodRollup`` is only changed by
@@ -24,7 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from dossiers.models import Channel, Dossier, DossierEvent, Status
@@ -36,70 +37,26 @@ from dossiers.models_documents import (
 )
 from dossiers.models_reports import DossierRollup, Klass, PeriodRollup, RollupWatermark
 from dossiers.models_work import OutboxEntry
-from dossiers.reports import indicators
+from dossiers.reports import indicators, rebuild_sql
 from dossiers.reports.indicators import ZONE, DossierFacts
 from units.models import UnitLevel
 
 logger = logging.getLogger("dossiers.reports")
 
 COUNTERS = (
-    "received",
-    "early",
-    "on_time",
-    "late",
-    "in_progress",
-    "in_progress_late",
-    "multi_supplement",
-    "online",
-    "eligible",
-    "full_process",
-    "docs_total",
-    "docs_digitised",
-    "docs_reused",
-    "store_used",
-    "with_result",
-    "result_electronic",
-    "vneid",
-    "rated",
-    "dissatisfied",
-    "with_fee",
-    "paid_online",
-    "synced",
-    "ended",
-    "ended_late",
-    "became_late",
-)
+    "received", "early", "on_time", "late", "in_progress", "in_progress_late",
+    "multi_supplement", "online", "eligible", "full_process", "docs_total", "docs_digitised",
+    "docs_reused", "store_used", "with_result", "result_electronic", "vneid", "rated",
+    "dissatisfied", "with_fee", "paid_online", "synced", "ended", "ended_late", "became_late"
+)  # fmt: skip
 KEY_FIELDS = ("agency_id", "procedure_id", "month")
 META_FIELDS = ("unit_id", "province_id", "field_id")
 ROLLUP_FIELDS = (
-    "agency_id",
-    "unit_id",
-    "province_id",
-    "procedure_id",
-    "field_id",
-    "channel",
-    "status",
-    "received_at",
-    "month",
-    "end_at",
-    "deadline",
-    "late_since",
-    "klass",
-    "supplements",
-    "eligible",
-    "full_process",
-    "docs_total",
-    "docs_digitised",
-    "docs_reused",
-    "store_used",
-    "with_result",
-    "result_electronic",
-    "vneid",
-    "rating",
-    "with_fee",
-    "paid_online",
-    "synced",
-)
+    "agency_id", "unit_id", "province_id", "procedure_id", "field_id", "channel", "status",
+    "received_at", "month", "end_at", "deadline", "late_since", "klass", "supplements",
+    "eligible", "full_process", "docs_total", "docs_digitised", "docs_reused", "store_used",
+    "with_result", "result_electronic", "vneid", "rating", "with_fee", "paid_online", "synced"
+)  # fmt: skip
 BATCH = 2000
 # Event ids re-read behind the watermark: a transaction that took its id before a later one
 # but committed after it is still seen (at 100 events/s, 20 s of events).
@@ -396,29 +353,46 @@ def refresh_dossiers(ids: Iterable[int], *, now: dt.datetime | None = None) -> i
     return len(new)
 
 
+def change_queries(watermark: RollupWatermark, now: dt.datetime) -> dict[str, QuerySet]:
+    """The queries by which ``refresh_changed`` finds changed dossiers, each a range scan of an
+    index (``bench/reports.py`` prints their plans): events by id, ratings, sent
+    outbox entries and documents by time (indexes of migration 0013), open dossiers whose
+    deadline passed (``rollup_open_deadline``)."""
+    start = max(0, watermark.last_event_id - EVENT_ID_MARGIN)
+    since = (watermark.last_run_at or now - dt.timedelta(days=1)) - TIME_MARGIN
+    # order_by(): no model ordering, which would join dossiers and defeat the DISTINCT.
+    return {
+        "events": DossierEvent.objects.filter(pk__gt=start)
+        .order_by()
+        .values_list("dossier_id", flat=True)
+        .distinct(),
+        "ratings": DossierRating.objects.filter(created_at__gt=since)
+        .order_by()
+        .values_list("dossier_id", flat=True),
+        "outbox": OutboxEntry.objects.filter(published_at__gt=since)
+        .order_by()
+        .values_list("dossier_id", flat=True),
+        "documents": DossierDocument.objects.filter(uploaded_at__gt=since, dossier__isnull=False)
+        .order_by()
+        .values_list("dossier_id", flat=True),
+        # Nothing happened to these, but their deadline passed: now they are overdue.
+        "deadline passed": DossierRollup.objects.filter(
+            klass=Klass.IN_PROGRESS, deadline__gt=since, deadline__lte=now
+        )
+        .order_by()
+        .values_list("dossier_id", flat=True),
+    }
+
+
 def _changed_since(watermark: RollupWatermark, now: dt.datetime) -> tuple[set[int], int]:
     start = max(0, watermark.last_event_id - EVENT_ID_MARGIN)
-    events = DossierEvent.objects.filter(pk__gt=start)
-    last_id = events.aggregate(m=Max("pk"))["m"] or watermark.last_event_id
-    ids = set(events.values_list("dossier_id", flat=True).distinct())
-    since = (watermark.last_run_at or now - dt.timedelta(days=1)) - TIME_MARGIN
-    ids |= set(
-        DossierRating.objects.filter(created_at__gt=since).values_list("dossier_id", flat=True)
+    last_id = (
+        DossierEvent.objects.filter(pk__gt=start).aggregate(m=Max("pk"))["m"]
+        or watermark.last_event_id
     )
-    ids |= set(
-        OutboxEntry.objects.filter(published_at__gt=since).values_list("dossier_id", flat=True)
-    )
-    ids |= set(
-        DossierDocument.objects.filter(uploaded_at__gt=since, dossier__isnull=False).values_list(
-            "dossier_id", flat=True
-        )
-    )
-    # Nothing happened to these, but their deadline passed: now they are overdue.
-    ids |= set(
-        DossierRollup.objects.filter(
-            klass=Klass.IN_PROGRESS, deadline__gt=since, deadline__lte=now
-        ).values_list("dossier_id", flat=True)
-    )
+    ids: set[int] = set()
+    for query in change_queries(watermark, now).values():
+        ids |= set(query)
     return ids, last_id
 
 
@@ -447,36 +421,33 @@ def refresh_changed(*, now: dt.datetime | None = None) -> int:
             cursor.execute("SELECT pg_advisory_unlock(%s, 0)", [LOCK_NAMESPACE])
 
 
-def rebuild(province: str | None = None, *, now: dt.datetime | None = None, progress=None) -> int:
-    """Recompute the rollups from scratch (all, or one province's agencies)."""
+def rebuild(
+    province: str | None = None,
+    *,
+    now: dt.datetime | None = None,
+    progress=None,
+    in_python: bool = False,
+) -> int:
+    """Recompute the rollups from scratch (all, or one province's agencies); returns how many
+    dossiers. Set-based (``rebuild_sql``: minutes for ten million dossiers) unless
+    ``in_python``, the row-by-row reference (``refresh_dossiers``, ~1,000 dossiers/s).
+
+    ``progress(text)`` hears of each chunk. The rollups are emptied first and refilled chunk by
+    chunk, each committed: reports read partial figures until the rebuild ends, as before.
+    """
     now = now or timezone.now()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s, 0)", [LOCK_NAMESPACE])
     try:
         last_id = DossierEvent.objects.aggregate(m=Max("pk"))["m"] or 0
-        dossiers = Dossier.objects.all()
-        with transaction.atomic():
+        rebuild_sql.clear(province)
+        progress = progress or (lambda _text: None)
+        if in_python:
+            done = _rebuild_in_python(province, now, progress)
+        else:
             if province:
-                dossiers = dossiers.filter(
-                    Q(agency__unit_id=province) | Q(agency__unit__parent_id=province)
-                )
-                DossierRollup.objects.filter(province_id=province).delete()
-                PeriodRollup.objects.filter(province_id=province).delete()
-            else:
-                DossierRollup.objects.all().delete()
-                PeriodRollup.objects.all().delete()
-        done = 0
-        after = 0
-        while True:
-            ids = list(
-                dossiers.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:BATCH]
-            )
-            if not ids:
-                break
-            done += refresh_dossiers(ids, now=now)
-            after = ids[-1]
-            if progress and done % (BATCH * 50) == 0:
-                progress(done)
+                _take_out_strays(province)
+            done = rebuild_sql.rebuild(province, now, progress, COUNTERS)
         if not province:
             RollupWatermark.objects.update_or_create(
                 name=WATERMARK, defaults={"last_event_id": last_id, "last_run_at": now}
@@ -485,3 +456,42 @@ def rebuild(province: str | None = None, *, now: dt.datetime | None = None, prog
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, 0)", [LOCK_NAMESPACE])
+
+
+@transaction.atomic
+def _take_out_strays(province: str) -> None:
+    """Before one province is rebuilt set-based: dossiers now in it whose rollup still counts
+    them in another province (moved since their last refresh) leave that province's counts,
+    as ``refresh_dossiers`` would move them."""
+    strays = list(
+        DossierRollup.objects.filter(
+            Q(dossier__agency__unit_id=province) | Q(dossier__agency__unit__parent_id=province)
+        ).exclude(province_id=province)
+    )
+    delta: dict[tuple, Counter] = defaultdict(Counter)
+    meta: dict[tuple, tuple] = {}
+    for row in strays:
+        for key, counts in contributions(row).items():
+            delta[key].subtract(counts)
+            meta[key] = _meta(row)
+    _apply(delta, meta)
+    DossierRollup.objects.filter(pk__in=[row.pk for row in strays]).delete()
+
+
+def _rebuild_in_python(province: str | None, now: dt.datetime, progress) -> int:
+    dossiers = Dossier.objects.all()
+    if province:
+        dossiers = dossiers.filter(
+            Q(agency__unit_id=province) | Q(agency__unit__parent_id=province)
+        )
+    done = after = 0
+    while True:
+        ids = list(
+            dossiers.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:BATCH]
+        )
+        if not ids:
+            return done
+        done += refresh_dossiers(ids, now=now)
+        after = ids[-1]
+        if done % (BATCH * 50) == 0:
+            progress(f"{done:,} dossiers")

@@ -415,3 +415,99 @@ def public_scope(province: str) -> Scope:
     if not Unit.objects.filter(code=province, level=UnitLevel.PROVINCE).exists():
         raise Http404("unknown province")
     return Scope(province=province)
+
+
+# --- Monthly trend ------------------------------------------------------------------------------
+
+
+def monthly(scope: Scope, period: Period) -> list[dict]:
+    """Received and on-time (early, on time, in progress on time) per month that ``period``
+    touches, whole months, from ``PeriodRollup`` only: one grouped read of at most agencies x
+    procedures x months rows, cheap enough for every page load. Months without a dossier are
+    there with zeros, so a chart shows the gap."""
+    first, last = period.first.replace(day=1), period.last.replace(day=1)
+    found = {
+        row["month"]: row
+        for row in PeriodRollup.objects.filter(scope.filter(), month__gte=first, month__lte=last)
+        .values("month")
+        .annotate(
+            received=Sum("received"),
+            early=Sum("early"),
+            on_time=Sum("on_time"),
+            in_progress=Sum("in_progress"),
+        )
+    }
+    out, month = [], first
+    while month <= last:
+        row = found.get(month) or {}
+        received = row.get("received") or 0
+        on_time = sum(row.get(k) or 0 for k in ("early", "on_time", "in_progress"))
+        out.append(
+            {
+                "month": month,
+                "received": received,
+                "on_time": on_time,
+                "on_time_rate": indicators.rate(on_time, received),
+            }
+        )
+        month = _next_month(month)
+    return out
+
+
+# --- The provincial report form (Biểu II.06a, Circular 01/2020/TT-VPCP) -----------------------
+
+II06A_COLUMNS = ("received", "online", "carried_over", "resolved", "early", "on_time", "late",
+                 "open", "open_on_time", "open_late")  # fmt: skip
+
+
+def resolution_by_field(scope: Scope, period: Period) -> dict:
+    """Per field (lĩnh vực): the counts of Biểu II.06a over ``period``.
+
+    Received in the period and online among them come from :func:`totals`; carried over from
+    the previous period is what was received and not ended before ``period.first``; in
+    progress at the end of the period is received minus ended through its last day, overdue
+    among them those whose deadline passed unmet by then (the time rule of the operational
+    rate). Resolved in the period are the dossiers whose processing ended in it, by their
+    class under the national rule (early, on time, late); their end is not in
+    ``PeriodRollup`` by class, so they are counted from ``DossierRollup`` by ``end_at``.
+    Keys are field ids; values have every name of ``II06A_COLUMNS``.
+    """
+    received = totals(scope, period, "field")
+    before = _cumulative(scope, period.first, "field")
+    through = _cumulative(scope, period.last + dt.timedelta(days=1), "field")
+    ended = (
+        DossierRollup.objects.filter(
+            scope.filter(),
+            received_at__isnull=False,
+            end_at__gte=_start(period.first),
+            end_at__lt=_start(period.last + dt.timedelta(days=1)),
+        )
+        .values("field_id", "klass")
+        .annotate(n=Count("pk"))
+    )
+    by_class: dict = defaultdict(Counter)
+    for row in ended:
+        by_class[row["field_id"]][row["klass"]] += row["n"]
+    out = {}
+    for key in set(received) | set(before) | set(through) | set(by_class):
+        r, b, t, e = (x.get(key, Counter()) for x in (received, before, through, by_class))
+        counts = {
+            "received": r.get("received", 0),
+            "online": r.get("online", 0),
+            "carried_over": b.get("received", 0) - b.get("ended", 0),
+            "early": e.get(Klass.EARLY, 0),
+            "on_time": e.get(Klass.ON_TIME, 0),
+            "late": e.get(Klass.LATE, 0),
+            "open": t.get("received", 0) - t.get("ended", 0),
+            "open_late": t.get("became_late", 0) - t.get("ended_late", 0),
+        }
+        counts["resolved"] = counts["early"] + counts["on_time"] + counts["late"]
+        counts["open_on_time"] = counts["open"] - counts["open_late"]
+        if any(counts.values()):
+            out[key] = counts
+    return out
+
+
+def field_names(ids) -> dict:
+    """Names of fields (lĩnh vực) by id."""
+    return _labels("field", ids)

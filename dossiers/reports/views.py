@@ -1,5 +1,6 @@
 """Report pages: the dashboard of province administrators and leaders (/reports/) and the
-public statistics of a province (/statistics/). Thin: parse, one selector, render."""
+public statistics of a province (/statistics/). Thin: parse, one selector, render. The
+dossiers behind a number and Biểu II.06a are in ``views_drill``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.reports import selectors
@@ -43,6 +45,14 @@ INDICATOR_LABELS = {
     "dossier_satisfaction": _("Dossier satisfaction"),
     "online_payment": _("Dossiers paid online"),
 }
+# Received dossiers by class under the national rule (the breakdown chart and its table).
+BREAKDOWN = (
+    ("early", _("Early")),
+    ("on_time", _("On time")),
+    ("late", _("Late")),
+    ("in_progress", _("In progress, on time")),
+    ("in_progress_late", _("In progress, overdue")),
+)
 # The drill-down behind each indicator: the dossiers that keep it from full points.
 DRILL_OF = {
     "progress": "overdue",
@@ -84,7 +94,7 @@ def _indicator_rows(row, drill_query: str) -> list[dict]:
                     "needed": number(item.needed) if item.needed else "",
                     "satisfaction": item.indicator == "dossier_satisfaction",
                     "full_at": number(item.full_at) if item.full_at else "",
-                    "drill": f"/api/v1/reports/dossiers/?{drill_query}&indicator={drill}"
+                    "drill": _drill_url(drill_query, indicator=drill)
                     if drill and item.needed
                     else "",
                 }
@@ -92,23 +102,85 @@ def _indicator_rows(row, drill_query: str) -> list[dict]:
     return out
 
 
+def _drill_url(query: str, **params) -> str:
+    """The page of the dossiers behind a number: the dashboard's period and scope plus
+    ``params`` (the indicator, and a commune or agency)."""
+    return f"{reverse('reports-drill')}?{query}&{urlencode(params)}"
+
+
 def _unit_rows(rows, drill_query: str, key_param: str) -> list[dict]:
+    out = []
+    for r in rows:
+        key = {key_param: r.key}
+        out.append(
+            {
+                "rank": r.rank,
+                "name": r.label,
+                "received": number(r.totals.get("received", 0)),
+                "on_time": number(r.rates["on_time"]),
+                "operational": number(r.operational["on_time_rate"]),
+                "online": number(r.rates["online"]),
+                "satisfaction": number(r.rates["satisfaction"]),
+                "score": number(r.index_total),
+                "drill_received": _drill_url(drill_query, indicator="received", **key),
+                "drill_online": _drill_url(drill_query, indicator="online", **key),
+                "drill_dissatisfied": _drill_url(drill_query, indicator="dissatisfied", **key),
+                "drill": _drill_url(drill_query, indicator="overdue", **key),
+            }
+        )
+    return out
+
+
+def _breakdown(row, drill_query: str) -> list[dict]:
+    """Received dossiers by class under the national rule, each with its dossiers."""
     return [
         {
-            "rank": r.rank,
-            "name": r.label,
-            "received": number(r.totals.get("received", 0)),
-            "on_time": number(r.rates["on_time"]),
-            "operational": number(r.operational["on_time_rate"]),
-            "online": number(r.rates["online"]),
-            "satisfaction": number(r.rates["satisfaction"]),
-            "score": number(r.index_total),
-            "drill": (
-                f"/api/v1/reports/dossiers/?{drill_query}&{key_param}={r.key}&indicator=overdue"
-            ),
+            "key": klass,
+            "name": label,
+            "value": int(row.totals.get(klass, 0)),
+            "shown": number(int(row.totals.get(klass, 0))),
+            "drill": _drill_url(drill_query, indicator=klass),
         }
-        for r in rows
+        for klass, label in BREAKDOWN
     ]
+
+
+def _trend(scope, period) -> list[dict]:
+    return [
+        {
+            "month": m["month"].strftime("%m/%Y"),
+            "received": m["received"],
+            "shown_received": number(m["received"]),
+            "rate": m["on_time_rate"],
+            "shown_rate": number(m["on_time_rate"]),
+        }
+        for m in selectors.monthly(scope, period)
+    ]
+
+
+def _charts(whole, breakdown: list[dict], trend: list[dict]) -> dict:
+    """The figures the charts draw (reports.js), the same as the tables beside them."""
+    return {
+        "groups": {
+            "labels": [str(GROUP_LABELS.get(g.group, g.group)) for g in whole.index],
+            "score": [float(g.score) for g in whole.index],
+            "points": [float(g.points) for g in whole.index],
+            "score_label": str(_("Score")),
+            "points_label": str(_("Points")),
+        },
+        "breakdown": {
+            "labels": [str(b["name"]) for b in breakdown],
+            "values": [b["value"] for b in breakdown],
+            "label": str(_("Dossiers")),
+        },
+        "trend": {
+            "labels": [t["month"] for t in trend],
+            "received": [t["received"] for t in trend],
+            "on_time_rate": [None if t["rate"] is None else float(t["rate"]) for t in trend],
+            "received_label": str(_("Received")),
+            "rate_label": str(_("On time (%)")),
+        },
+    }
 
 
 @login_required
@@ -127,8 +199,24 @@ def dashboard(request):
             "to": period.last.isoformat(),
         }
     )
+    breakdown = _breakdown(whole, query)
+    trend = _trend(scope, period)
+    operational_drill = {
+        name: _drill_url(query, indicator=indicator)
+        for name, indicator in (
+            ("received", "received"),
+            ("late_resolved", "late"),
+            ("late_in_progress", "in_progress_late"),
+        )
+    }
     context = {
         "errors": errors,
+        "breakdown": breakdown,
+        "received": number(int(whole.totals.get("received", 0))),
+        "received_drill": _drill_url(query, indicator="received"),
+        "trend": trend,
+        "charts": _charts(whole, breakdown, trend),
+        "operational_drill": operational_drill,
         "scope": scope,
         "province": Unit.objects.filter(code=scope.province).first(),
         "first": period.first.strftime("%d/%m/%Y"),

@@ -8,6 +8,7 @@ retried). One ``requests.Session`` per thread keeps connections alive.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import requests
 from django.conf import settings
 
-from dossiers.sync.shape import SUCCESS
+from dossiers.sync.shape import SUCCESS, format_time
 
 _local = threading.local()
 _token_lock = threading.Lock()
@@ -109,3 +110,25 @@ def _answer(outcome, status, body, error, start) -> Answer:
 def lookup(code: str) -> Answer:
     """TraCuuHoSo: what the portal holds for dossier ``code``."""
     return call("api/TraCuuHoSo", {"MaHoSo": code})
+
+
+RECONCILE_PATH = "api/DoiSoatHoSo"
+
+
+def held_dossiers(
+    *, agencies: list[str], start: dt.datetime, end: dt.datetime, page: int = 1, size: int = 500
+) -> Answer:
+    """DoiSoatHoSo, the reconciliation read (a stand-in extension of the contract, see
+    docs/national-portal-contract.md): one page of the dossiers the portal holds whose
+    processing agency is one of ``agencies`` and which were received in [start, end).
+    The body has ``TongSo`` (how many in all) and ``DanhSachHoSo`` (``PhienBan``, ``HoSo``)."""
+    return call(
+        RECONCILE_PATH,
+        {
+            "MaDonViXuLy": list(agencies),
+            "TuNgay": format_time(start),
+            "DenNgay": format_time(end),
+            "Trang": page,
+            "SoBanGhi": size,
+        },
+    )

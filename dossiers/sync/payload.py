@@ -116,8 +116,20 @@ def dossier_lists(dossier_id: int) -> dict:
             if channel
             else []
         ),
-        "KenhThanhToan": "",
+        "KenhThanhToan": payment_method(dossier),
     }
+
+
+def payment_method(dossier: Dossier) -> str:
+    """KenhThanhToan: how the financial obligation was paid (``PaymentMethod``: "online",
+    "counter", "transfer"), from the last payment confirmed; empty when none was."""
+    method = (
+        dossier.events.filter(data__action="confirm_payment")
+        .order_by("-at", "-id")
+        .values_list("data__method", flat=True)
+        .first()
+    )
+    return method if isinstance(method, str) else ""
 
 
 def upsert_body(entry, lists: dict) -> dict:

@@ -45,6 +45,11 @@ CONTROL_DEFAULTS: dict[str, float | None] = {
     "seed": None,
 }  # fmt: skip
 UPSERT, PROGRESS = "DongBoHoSoMC", "CapNhatTienDoHoSoMC"
+# The reconciliation read (stand-in only, see docs/national-portal-contract.md): the dossiers
+# held for some agencies, received in a period, a page at a time.
+RECONCILE = "DoiSoatHoSo"
+RECONCILE_PAGE_MAX = 1000
+RECONCILE_AGENCIES_MAX = 5000
 # Scalar fields of the upsert that the index reads but whose format the contract leaves open.
 UPSERT_SCALARS = (
     "TenTTHC", "MaLinhVuc", "ChuHoSo", "LoaiDoiTuong", "MaDoiTuong", "SoDienThoai", "Email",
@@ -150,6 +155,25 @@ def validate_progress(body: dict) -> dict:
     return body
 
 
+def validate_reconcile(body: dict) -> dict:
+    """A DoiSoatHoSo body (the reconciliation read), or :class:`Invalid` naming the field."""
+    agencies = body.get("MaDonViXuLy")
+    if (
+        not isinstance(agencies, list)
+        or not 0 < len(agencies) <= RECONCILE_AGENCIES_MAX
+        or not all(isinstance(a, str) and a.strip() for a in agencies)
+    ):
+        raise Invalid("MaDonViXuLy", f"required, 1 to {RECONCILE_AGENCIES_MAX} agency codes")
+    for field in ("TuNgay", "DenNgay"):
+        if not (isinstance(body.get(field), str) and TIME_PATTERN.fullmatch(body[field])):
+            raise Invalid(field, "required, a time as yyyyMMddHHmmss (14 digits)")
+    page = body.get("Trang", 1)
+    size = body.get("SoBanGhi", RECONCILE_PAGE_MAX)
+    _integer({"Trang": page}, "Trang", 1)
+    _integer({"SoBanGhi": size}, "SoBanGhi", 1, RECONCILE_PAGE_MAX)
+    return {**body, "Trang": page, "SoBanGhi": size}
+
+
 class StandIn:
     """The stand-in portal's state and rules; :meth:`handle` answers one HTTP request.
 
@@ -219,6 +243,17 @@ class StandIn:
             )  # fmt: skip
         self.configure(**self._defaults)
 
+    def forget(self, code: str) -> bool:
+        """Lose everything about one dossier, as a portal that lost a record would (tests of
+        the self-check and reconciliation); its keys go too, so a re-send is applied."""
+        with self._lock:
+            held = code in self._dossiers or code in self._steps
+            for store in (self._dossiers, self._received, self._progress, self._steps,
+                          *self._latest.values()):  # fmt: skip
+                store.pop(code, None)
+            self._keys = {(e, k) for e, k in self._keys if not k.startswith(code + ":")}
+            return held
+
     def state(self) -> dict[str, Any]:
         """A copy of what was stored and counted, safe to serialise while writes go on."""
         with self._lock:
@@ -242,7 +277,8 @@ class StandIn:
         method = method.upper()
         if path.startswith("/_"):
             return self._handle_control(method, path, body)
-        if path not in ("/api/token", "/api/TraCuuHoSo", f"/api/{UPSERT}", f"/api/{PROGRESS}"):
+        endpoints = ("token", "TraCuuHoSo", UPSERT, PROGRESS, RECONCILE)
+        if path not in {f"/api/{name}" for name in endpoints}:
             return _answer(404, f"no endpoint {path}")
         if method != "POST":
             return _answer(405, "POST only")
@@ -283,7 +319,13 @@ class StandIn:
         if path == "/_reset" and method == "POST":
             self.reset()
             return _answer(200, "reset")
-        known = path in ("/_state", "/_control", "/_reset")
+        if path == "/_forget" and method == "POST":
+            try:
+                code = _code(_json_object(body), "MaHoSo")
+            except Invalid as exc:
+                return _answer(400, str(exc), "99")
+            return _answer(200, "forgotten" if self.forget(code) else "not held")
+        known = path in ("/_state", "/_control", "/_reset", "/_forget")
         return _answer(405, "wrong method") if known else _answer(404, f"no endpoint {path}")
 
     def _api(self, endpoint: str, headers: dict, body: bytes, draws: dict[str, bool]) -> Answer:
@@ -298,6 +340,8 @@ class StandIn:
             if endpoint == "TraCuuHoSo":
                 stored = self._dossiers.get(_code(data, "MaHoSo"), {})
                 return _answer(200, "ok", HoSo=stored.get("HoSo"), PhienBan=stored.get("PhienBan"))
+            if endpoint == RECONCILE:
+                return self._held(validate_reconcile(data))
             record = validate_upsert(data) if endpoint == UPSERT else validate_progress(data)
             key = str(headers.get("idempotency-key") or "").strip()
             expected = f"{record['MaHoSo']}:{record['PhienBan']}"
@@ -334,6 +378,31 @@ class StandIn:
         token = secrets.token_urlsafe(24)
         self._tokens[token] = now + ttl
         return _answer(200, "ok", token=token, expires_in=int(ttl))
+
+    def _held(self, query: dict) -> Answer:
+        """DoiSoatHoSo: the stored dossiers whose processing agency is one of ``MaDonViXuLy``
+        and whose reception time is in [TuNgay, DenNgay), by code, one page of them. Times of
+        the contract are local and fixed-width, so comparing the strings compares the times."""
+        agencies = set(query["MaDonViXuLy"])
+        start, end = query["TuNgay"], query["DenNgay"]
+        found = sorted(
+            (code, entry)
+            for code, entry in self._dossiers.items()
+            if entry["HoSo"].get("MaDonViXuLy") in agencies
+            and start <= (entry["HoSo"].get("NgayTiepNhan") or "") < end
+        )
+        page, size = query["Trang"], query["SoBanGhi"]
+        chosen = found[(page - 1) * size : page * size]
+        return _answer(
+            200,
+            "ok",
+            TongSo=len(found),
+            Trang=page,
+            SoBanGhi=size,
+            DanhSachHoSo=[
+                {"PhienBan": entry["PhienBan"], "HoSo": entry["HoSo"]} for _code, entry in chosen
+            ],
+        )
 
     def _write(self, endpoint: str, key: str, record: dict, *, drop: bool) -> Answer:
         """Apply an upsert or a progress step once, never over a later revision."""

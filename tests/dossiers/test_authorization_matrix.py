@@ -484,6 +484,7 @@ def payload(world, action: str, dossier: Dossier) -> dict:
         "send_back": {"note": "Cần thẩm định lại."},
         "hand_over": {"to_agency": HOLDER, "note": "Xin ý kiến Sở Tư pháp."},
         "request_payment": {"amount": 8000, "note": "Lệ phí"},
+        "confirm_payment": {"method": "counter"},
         "stop": {"reason": "Người yêu cầu đề nghị dừng."},
         "return_result": {"method": "counter"},
         "withdraw": {"reason": "Nộp nhầm thủ tục."},

@@ -553,7 +553,8 @@ def test_every_processing_action_through_the_pages(submitted, signer_code):
     assert state() == (Status.FINANCIAL_OBLIGATION, Step.SPECIALIST)
     assert submitted.events.last().data["amount"] == 1_500_000
     assert "1.500.000 đ" in processing.get(f"/office/dossiers/{submitted.code}/").content.decode()
-    assert act(processing, submitted, "confirm_payment", note="Đã nộp").status_code == 302
+    paid = act(processing, submitted, "confirm_payment", method="counter", note="Đã nộp")
+    assert paid.status_code == 302
     assert state() == (Status.IN_PROCESSING, Step.SPECIALIST)
 
     assert act(processing, submitted, "forward", note="Đề nghị phê duyệt").status_code == 302
