@@ -102,6 +102,9 @@ class DossierRollup(models.Model):
         indexes = [
             models.Index(fields=["province", "received_at"], name="rollup_province_received"),
             models.Index(fields=["agency", "received_at"], name="rollup_agency_received"),
+            # What ended in a period (Biểu II.06a's resolved columns, part-month pieces).
+            models.Index(fields=["province", "end_at"], name="rollup_province_ended"),
+            models.Index(fields=["agency", "end_at"], name="rollup_agency_ended"),
             # The sweep for dossiers whose deadline passes while nothing happens to them.
             models.Index(
                 fields=["deadline"], condition=Q(klass="in_progress"), name="rollup_open_deadline"
