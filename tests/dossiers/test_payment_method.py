@@ -200,6 +200,8 @@ def test_the_page_confirms_and_the_event_keeps_the_method(home, specialist):
         "Chuyển khoản",
         Status.IN_PROCESSING,
     )
+    history = page_as(specialist).get(f"/office/dossiers/{d.code}/").content.decode()
+    assert "Paid: bank transfer" in history and "Returned" not in history
 
 
 # --- What the reports and the portal are told ---------------------------------------------------
