@@ -7,6 +7,7 @@ from dossiers import views_office as views
 app_name = "office"
 urlpatterns = [
     path("office/", views.queues, name="queues"),
+    path("office/queues/counts/", views.queue_counts_fragment, name="queue-counts"),
     path("office/filters/", views.filter_save, name="filter-save"),
     path("office/dossiers/<str:code>/", views.dossier_page, name="dossier"),
     path("office/dossiers/<str:code>/act/<str:action>/", views.dossier_act, name="act"),

@@ -177,12 +177,52 @@ def _default_queue(roles: set[str]) -> str:
     return "mine"
 
 
-def _queue_response(request, params, *, filter_form=None, status: int = 200) -> HttpResponse:
-    """The queue page for ``params`` (queue, q, cursor), or its live fragment for htmx."""
-    roles = _roles(request.user)
+def _queue_name(params, roles: set[str]) -> str:
     name = params.get("queue") or _default_queue(roles)
     if name not in QUEUES:
         raise Http404
+    return name
+
+
+def _tabs(params, name: str, counts: dict[str, int] | None = None) -> list[dict]:
+    """The queues as tabs: each keeps the search on screen and starts at its first page."""
+    base = reverse("office:queues")
+    kept = params.copy()
+    kept.pop("cursor", None)
+    tabs = []
+    for key, queue in QUEUES.items():
+        kept["queue"] = key
+        tabs.append(
+            {
+                "queue": queue,
+                "href": f"{base}?{kept.urlencode()}",
+                "current": key == name,
+                "count": None if counts is None else counts[key],
+            }
+        )
+    return tabs
+
+
+def _with_query(url: str, params) -> str:
+    query = params.urlencode()
+    return f"{url}?{query}" if query else url
+
+
+def _first_page(base: str, params) -> str:
+    kept = params.copy()
+    kept.pop("cursor", None)
+    return _with_query(base, kept)
+
+
+def _queue_response(request, params, *, filter_form=None, status: int = 200) -> HttpResponse:
+    """The queue page for ``params`` (queue, q, cursor), or its live table for htmx.
+
+    The counts of the tabs come in a second request (``queue_counts_fragment``) that the page
+    makes as soon as it is shown: the list an officer works from is not held up by counting
+    everything the agency has open.
+    """
+    roles = _roles(request.user)
+    name = _queue_name(params, roles)
     q = " ".join(params.get("q", "").split())[:100]
     agencies = working_agencies(request.user)
     now = timezone.now()
@@ -205,26 +245,26 @@ def _queue_response(request, params, *, filter_form=None, status: int = 200) -> 
     for row in page.rows:
         row.overdue = _is_overdue(row, now)
         row.href = link.replace("__code__", row.code)
-    counts = queue_counts(request.user, agencies=agencies, now=now)
+    base = reverse("office:queues")
     context = {
         "queue": QUEUES[name],
-        "tabs": [(queue, counts[key]) for key, queue in QUEUES.items()],
         "q": q,
         "page": page,
         "next_query": urlencode({"queue": name, "q": q, "cursor": page.next_cursor})
         if page.next_cursor
         else "",
-        "first_page": bool(params.get("cursor")),
+        "first_page": _first_page(base, params) if params.get("cursor") else "",
         "bad_cursor": bad_cursor,
         "works": bool(agencies),
-        "params": params,
-        "live_url": f"{reverse('office:queues')}?{params.urlencode()}",
+        "live_url": _with_query(base, params),
         "now": now,
     }
     if request.htmx:
         response = render(request, "office/_queue_live.html", context, status=status)
     else:
         context["roles"] = roles
+        context["tabs"] = _tabs(params, name)
+        context["counts_url"] = _with_query(reverse("office:queue-counts"), params)
         context["filters"] = SavedFilter.objects.filter(user=request.user)
         context["filter_form"] = filter_form or SavedFilterForm(initial={"queue": name, "q": q})
         response = _render(request, "office/queues.html", context, status=status)
@@ -235,11 +275,25 @@ def _queue_response(request, params, *, filter_form=None, status: int = 200) -> 
 @staff_only
 @require_GET
 def queues(request):
-    """An officer's work queues: counts per queue, one keyset page of the chosen one.
+    """An officer's work queues: the tabs, one keyset page of the chosen queue.
 
-    With htmx the counts and the table reload by themselves every 30 seconds.
+    With htmx the table reloads by itself every 30 seconds, and so do the tabs' counts.
     """
     return _queue_response(request, request.GET)
+
+
+@staff_only
+@require_GET
+def queue_counts_fragment(request):
+    """The queue tabs with how many dossiers wait in each (htmx loads and refreshes them)."""
+    name = _queue_name(request.GET, _roles(request.user))
+    counts = queue_counts(request.user, agencies=working_agencies(request.user))
+    context = {
+        "tabs": _tabs(request.GET, name, counts),
+        "counts_url": request.get_full_path(),
+        "loaded": True,
+    }
+    return render(request, "office/_queue_tabs.html", context)
 
 
 @staff_only

@@ -142,6 +142,9 @@ def test_a_dossier_goes_through_the_back_office_and_the_citizen_follows_it(
     sign_in_staff(desk, "receiver.x22918", "/office/")
     desk.wait_for_url("**/office/")
     expect(desk.get_by_test_id("queue-reception")).to_have_attribute("aria-current", "page")
+    # The tabs' counts arrive by themselves right after the list (htmx).
+    expect(desk.get_by_test_id("count-reception")).to_have_text("1")
+    expect(desk.get_by_test_id("queue-reception")).to_have_attribute("aria-current", "page")
     assert_fits_the_phone(desk)
     desk.get_by_role("link", name=code).click()
     desk.wait_for_url(f"**{work}")
