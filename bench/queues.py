@@ -85,6 +85,8 @@ QUEUE_ROLE = {
     "signature": Role.LEADER,
 }
 P95_LIMIT_MS, RATIO_LIMIT = 50.0, 2.0
+# The tabs' counts: a second request the page makes with htmx as soon as it is shown.
+COUNTS_URL = "/office/queues/counts/"
 
 
 # --- the bare baseline: login check, the page's own row SQL on a raw cursor, a plain table ------
@@ -264,6 +266,30 @@ class Bench:
 
     def bare(self, v: Variant):
         return self.client(v.user).get(f"/bench/bare-queue/{v.key}/")
+
+    def counts(self, site: Site) -> dict:
+        """The tab counts, which the page asks for with htmx once it is shown, and the API's
+        counts: queries per request and timings, interleaved like the pages."""
+        user = site.officers[Role.SPECIALIST]
+        kinds = {"api": "/api/v1/queues/"}
+        if self.html_url:
+            kinds["html"] = COUNTS_URL
+        found = {"queries": {}, "timings": {name: [] for name in kinds}}
+        for name, url in kinds.items():
+            with CaptureQueriesContext(connection) as captured:
+                response = self.client(user).get(url, {"queue": "overdue"})
+            assert response.status_code == 200, (site.label, name, response.status_code)
+            found["queries"][name] = len(captured)
+        for _ in range(WARMUP):
+            for url in kinds.values():
+                self.client(user).get(url, {"queue": "overdue"})
+        clock = time.perf_counter
+        for i in range(self.repeat):
+            for name in list(kinds) if i % 2 == 0 else reversed(list(kinds)):
+                start = clock()
+                self.client(user).get(kinds[name], {"queue": "overdue"})
+                found["timings"][name].append((clock() - start) * 1000)
+        return found
 
     def follow(self, site: Site, queue: str, q: str) -> list[Variant]:
         """Page 1 and the deep page (up to DEEP, following ``next``) of one queue."""
@@ -450,6 +476,10 @@ def main(argv: list[str] | None = None) -> int:
         for number, v in enumerate(variants, 1):
             print(f"  timing {number}/{len(variants)} {v.key}", file=sys.stderr)
             bench.time(v)
+        tab_counts = {}
+        for s in places:
+            print(f"  timing the counts of {s.label}", file=sys.stderr)
+            tab_counts[s.label] = bench.counts(s)
         for v in variants:
             if v.site.label == "big":
                 v.plan = explain(BARE_SQL[v.key])
@@ -459,11 +489,17 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs (a shared machine); the run took "
         f"{time.perf_counter() - started:.0f} s"
     )
-    report(variants, page_url is not None, queues, header)
+    report(variants, page_url is not None, queues, header, tab_counts)
     return 0
 
 
-def report(variants: list[Variant], with_html: bool, queues: list[str], header: list[str]) -> bool:
+def report(
+    variants: list[Variant],
+    with_html: bool,
+    queues: list[str],
+    header: list[str],
+    tab_counts: dict[str, dict],
+) -> bool:
     """Print the plans, then the summary block; True when every acceptance figure is met."""
     print()
     print("EXPLAIN (ANALYZE, BUFFERS) of the big agency's row queries, after the timed runs:")
@@ -552,6 +588,19 @@ def report(variants: list[Variant], with_html: bool, queues: list[str], header: 
         "query count the same for the small and the big agency, page 1 and deep: "
         f"{'yes' if constant else 'NO'}"
     )
+    print()
+    print(
+        f"Tab counts (all nine queues; the HTML tabs {COUNTS_URL}, which the page loads with htmx "
+        "once shown, and GET /api/v1/queues/): ms per request (median, p95), queries"
+    )
+    for label, found in tab_counts.items():
+        for kind, samples in found["timings"].items():
+            slow = p95(samples)
+            print(
+                f"  {label:>5} {kind:<4} {fmt(samples)}  {found['queries'][kind]} queries"
+                f"  (limit {P95_LIMIT_MS:.0f} ms: {'ok' if slow < P95_LIMIT_MS else 'OVER'})"
+            )
+            ok &= slow < P95_LIMIT_MS
     if not with_html:
         print("the HTML page was not built yet: only the API page was measured")
     return ok

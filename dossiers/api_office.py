@@ -313,6 +313,34 @@ class QueueRowSerializer(serializers.Serializer):
             and dossier.status in queues.IN_HAND
         )
 
+    def to_representation(self, dossier) -> dict:
+        """What the declared fields give (a test holds the two equal), written out: a queue page
+        is the request officers make most, and field-by-field serialisation was a third of it."""
+        moment = _iso_moment
+        assignee = dossier.assignee
+        return {
+            "code": dossier.code,
+            "procedure": dossier.procedure.code,
+            "procedure_name": dossier.procedure.name,
+            "status": dossier.status,
+            "step": dossier.step,
+            "applicant_name": dossier.applicant_name,
+            "agency": dossier.agency.name,
+            "assignee": assignee.username if assignee is not None else None,
+            "submitted_at": moment(dossier.submitted_at),
+            "appointment_at": moment(dossier.appointment_at),
+            "step_due_at": moment(dossier.step_due_at),
+            "overdue": self.get_overdue(dossier),
+        }
+
+
+def _iso_moment(value):
+    """A moment as DRF's DateTimeField writes it: ISO 8601 in the portal's time zone."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
 
 class QueueCountsView(APIView):
     """How many dossiers wait in each of the caller's queues."""

@@ -23,7 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import Dossier, Status, Step
-from units.models import Membership, Role
+from units.models import Role
+from units.selectors import active_memberships as memberships
 
 PAGE_SIZE = 25
 # The roles that work dossiers (a province administrator sees statistics, not files).
@@ -60,19 +61,6 @@ QUEUES = {
     "signature": Queue("signature", _("Awaiting signature"), "appointment_at"),
     "return": Queue("return", _("Ready to return"), "finished_at"),
 }
-
-
-def memberships(user) -> list[tuple[int, str]]:
-    """``(agency id, role)`` of the user's active memberships: one query per request."""
-    if not user.is_authenticated:
-        return []
-    cached = getattr(user, "_active_memberships", None)
-    if cached is None:
-        cached = list(
-            Membership.objects.filter(user=user, is_active=True).values_list("agency_id", "role")
-        )
-        user._active_memberships = cached
-    return cached
 
 
 def working_agencies(user) -> list[int]:

@@ -95,13 +95,30 @@ def memberships_of(*, user) -> QuerySet[Membership]:
     )
 
 
+def active_memberships(user) -> list[tuple[int, str]]:
+    """``(agency id, role)`` of the user's active memberships.
+
+    Read once per user object, that is once per request: the staff check, the queues and the
+    office's header all ask, and the answer cannot change while a request is served.
+    """
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_active_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, is_active=True).values_list("agency_id", "role")
+        )
+        user._active_memberships = cached
+    return cached
+
+
 def user_is_staff_member(user) -> bool:
     """True for anyone who works in the back office (memberships, admin or superuser)."""
     if not user.is_authenticated:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    return Membership.objects.filter(user=user, is_active=True).exists()
+    return bool(active_memberships(user))
 
 
 def provinces_administered_by(user) -> QuerySet[Unit]:

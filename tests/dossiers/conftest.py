@@ -1,4 +1,5 @@
-"""Fixtures of the dossier tests: the demo citizen and a dossier they submitted online."""
+"""Fixtures of the dossier tests: the demo citizen and a dossier they submitted online, the
+demo commune committee of Phường Mũi Né and another commune of the same province."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -6,6 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from dossiers.submission import dossier_submit_online
 from portal.models import CitizenProfile
 from procedures.models import Procedure
+from units.models import Agency, AgencyKind, Role
+
+HOME = "229.18.01.H68"
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -30,4 +34,25 @@ def submitted(applicant):
         procedure=procedure,
         files=files,
         data={"applicant_commune": "22918", "applicant_phone": "0912345678"},
+    )
+
+
+@pytest.fixture
+def home(demo):
+    return Agency.objects.select_related("unit").get(identifier=HOME)
+
+
+@pytest.fixture
+def elsewhere(home):
+    """The committee of the other demo commune of Lâm Đồng, with its own demo staff."""
+    return (
+        Agency.objects.filter(
+            unit__parent_id="68",
+            kind=AgencyKind.COMMUNE_COMMITTEE,
+            memberships__role=Role.RECEIVER,
+        )
+        .exclude(pk=home.pk)
+        .distinct()
+        .order_by("identifier")
+        .first()
     )

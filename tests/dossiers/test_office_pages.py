@@ -14,7 +14,6 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -24,17 +23,14 @@ from dossiers.models import Channel, Dossier, DossierEvent, Status, Step
 from dossiers.models_documents import DocumentKind, DossierDocument, SupplementRequest
 from dossiers.models_work import DeniedAction, Extension, Notice, OutboxEntry, SavedFilter
 from dossiers.queues import PAGE_SIZE, QUEUES
-from dossiers.services import dossier_submit
 from procedures.models import Procedure
-from tests.dossiers.conftest import PDF, pdf
-from tests.factories.dossiers import staff_of
+from tests.dossiers.conftest import HOME, PDF, pdf
+from tests.factories.dossiers import BIRTH, as_user, new_dossier, staff_of
 from tests.factories.units import MembershipFactory
-from units.models import Agency, AgencyKind, Role
+from units.models import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
-BIRTH = "1.001193"
-HOME = "229.18.01.H68"
 # A Windows executable renamed to look like a PDF: its content says what it is.
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 512
 
@@ -42,48 +38,6 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 
 @pytest.fixture(autouse=True)
 def _no_second_factor(settings):
     settings.STAFF_OTP_REQUIRED = False  # the second factor has its own tests
-
-
-@pytest.fixture
-def home():
-    return Agency.objects.select_related("unit").get(identifier=HOME)
-
-
-@pytest.fixture
-def elsewhere(home):
-    """The committee of the other demo commune of Lâm Đồng, with its own demo staff."""
-    return (
-        Agency.objects.filter(
-            unit__parent_id="68",
-            kind=AgencyKind.COMMUNE_COMMITTEE,
-            memberships__role=Role.RECEIVER,
-        )
-        .exclude(pk=home.pk)
-        .distinct()
-        .order_by("identifier")
-        .first()
-    )
-
-
-def new_dossier(agency, *, name="Lê Văn Tám", cccd="068200000111") -> Dossier:
-    """A birth registration submitted at ``agency`` (status 1), as the services make one."""
-    procedure = Procedure.objects.select_related("current_version").get(code=BIRTH)
-    return dossier_submit(
-        version=procedure.current_version,
-        agency=agency,
-        reception_agency=agency,
-        level="commune",
-        applicant_name=name,
-        applicant_id_number=cccd,
-        applicant_commune=agency.unit,
-        case=procedure.current_version.cases.first(),
-    )
-
-
-def as_user(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def snapshot(dossier):

@@ -22,21 +22,14 @@ from dossiers.services import dossier_submit
 from dossiers.sync import payload
 from procedures.models import Procedure
 from tests.factories.dossiers import staff_of
-from units.models import Agency, Role
+from units.models import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
-
-HOME = "229.18.01.H68"
 
 
 @pytest.fixture(autouse=True)
 def _no_second_factor(settings):
     settings.STAFF_OTP_REQUIRED = False  # the second factor has its own tests
-
-
-@pytest.fixture
-def home():
-    return Agency.objects.select_related("unit").get(identifier=HOME)
 
 
 @pytest.fixture
