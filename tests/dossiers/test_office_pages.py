@@ -236,7 +236,7 @@ def test_each_queue_lists_what_waits_in_it_and_nothing_of_other_agencies(home, e
         assert response.status_code == 200
         assert codes(response) == expected[queue], queue
     overdue = as_user(staff_of(home, Role.LEADER)).get("/office/", {"queue": "overdue"})
-    assert [row.overdue for row in overdue.context["page"].rows] == [True]
+    assert [row["overdue"] for row in overdue.context["rows"]] == [True]
     assert "Quá hạn" in overdue.content.decode()
     # A leader's default queue is the one awaiting the leader; a specialist's their own.
     assert as_user(staff_of(home, Role.LEADER)).get("/office/").context["queue"].name == "leader"
