@@ -12,9 +12,15 @@ searching a name nobody has (the whole queue is looked at), in a big commune ser
 
 - the API page ``GET /api/v1/queues/<name>/``, and the HTML page ``/office/?queue=<name>`` once
   ``office:queues`` exists;
-- interleaved with the *bare* baseline: a Django view behind the same client and middleware
-  that checks the login, runs the page's own row query (its exact SQL, captured from the page:
-  same WHERE, ORDER BY, LIMIT 26) on a raw cursor and renders the rows into a plain table.
+- interleaved with two *bare* baselines, Django views behind the same client and middleware
+  that check the login, run the page's own row query (its exact SQL, captured from the page:
+  same WHERE, ORDER BY, LIMIT 26) on a raw cursor and render the rows as a plain table:
+  ``bare`` on a blank page (the API page's baseline), ``bare page`` inside the portal's office
+  layout (header, menus, language switch, footer: what any page of the portal renders), the
+  HTML page's baseline. The HTML page's ratio to the blank ``bare`` is printed too: an empty
+  page of the portal costs more than twice a blank one before it lists anything.
+- the tabs' counts, which the page asks for with htmx as soon as it is shown
+  (``/office/queues/counts/``), and the API's counts ``GET /api/v1/queues/``.
 
 Then the query count of each page (small vs big agency, page 1 vs deep), and EXPLAIN (ANALYZE,
 BUFFERS) of the big agency's row queries. Figures only: this is not a timed test.
@@ -99,13 +105,30 @@ BARE_TABLE = engines["django"].from_string(
 )
 
 
+BARE_PAGE = engines["django"].from_string(
+    '{% extends "office/base.html" %}{% block title %}bare{% endblock %}{% block office %}'
+    "<table>{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>"
+    "{% endfor %}</table>{% endblock %}"
+)
+
+
+def _bare_rows(key: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(BARE_SQL[key])
+        return cursor.fetchall()[:PAGE_SIZE]
+
+
 def bare_view(request, key: str):
     if not request.user.is_authenticated:
         return HttpResponseForbidden()
-    with connection.cursor() as cursor:
-        cursor.execute(BARE_SQL[key])
-        rows = cursor.fetchall()
-    return HttpResponse(BARE_TABLE.render({"rows": rows[:PAGE_SIZE]}))
+    return HttpResponse(BARE_TABLE.render({"rows": _bare_rows(key)}))
+
+
+def bare_page_view(request, key: str):
+    """The same query and plain table in the portal's layout (no counts, no unread notices)."""
+    if not request.user.is_authenticated:
+        return HttpResponseForbidden()
+    return HttpResponse(BARE_PAGE.render({"rows": _bare_rows(key), "office": {}}, request))
 
 
 def bench_urls() -> str:
@@ -113,6 +136,7 @@ def bench_urls() -> str:
     urls = types.ModuleType("bench_queues_urls")
     urls.urlpatterns = [
         path("bench/bare-queue/<str:key>/", bare_view),
+        path("bench/bare-queue-page/<str:key>/", bare_page_view),
         path("", include("portal.urls")),
     ]
     sys.modules[urls.__name__] = urls
@@ -267,6 +291,9 @@ class Bench:
     def bare(self, v: Variant):
         return self.client(v.user).get(f"/bench/bare-queue/{v.key}/")
 
+    def bare_page(self, v: Variant):
+        return self.client(v.user).get(f"/bench/bare-queue-page/{v.key}/")
+
     def counts(self, site: Site) -> dict:
         """The tab counts, which the page asks for with htmx once it is shown, and the API's
         counts: queries per request and timings, interleaved like the pages."""
@@ -340,6 +367,7 @@ class Bench:
         kinds = {"api": self.api, "bare": self.bare}
         if self.html_url:
             kinds["html"] = self.html
+            kinds["bare page"] = self.bare_page
         order = list(kinds)
         for _ in range(WARMUP):
             for name in order:
@@ -552,38 +580,45 @@ def report(
     constant = len({(n, a, h) for n, a, h in counts}) == len({n for n, _a, _h in counts})
 
     print()
-    print("ms per request (median, p95) and page/bare ratios (median, p95), same run, interleaved")
-    kinds = ["api", "html"] if with_html else ["api"]
+    print("ms per request (median, p95), page/baseline ratios (median, p95); same run, interleaved")
+    # (page, its baseline, whether the ratio is an acceptance figure)
+    pairs = [("api", "bare", True)]
+    if with_html:
+        pairs += [("html", "bare page", True), ("html", "bare", False)]
+    kinds = list(dict.fromkeys(kind for pair in pairs for kind in pair[:2]))
     head = f"  {'variant':<28} {'rows':>4}"
-    for kind in [*kinds, "bare"]:
-        head += f" {kind + ' med':>9} {kind + ' p95':>8}"
     for kind in kinds:
-        head += f" {kind + '/bare':>10} {'p95':>6}"
+        head += f" {kind + ' med':>13} {'p95':>6}"
+    for page, base, _accept in pairs:
+        head += f" {page + '/' + base:>15} {'p95':>6}"
     print(head)
-    worst = {kind: (0.0, 0.0) for kind in kinds}  # (p95, p95 ratio)
+    worst = {pair: (0.0, 0.0) for pair in pairs}  # (p95, p95 ratio)
     for v in variants:
-        bare = v.timings["bare"]
         line = f"  {v.key:<28} {v.rows:>4}"
-        for kind in [*kinds, "bare"]:
-            line += f" {statistics.median(v.timings[kind]):9.2f} {p95(v.timings[kind]):8.2f}"
         for kind in kinds:
-            page = v.timings[kind]
-            ratio_med = statistics.median(page) / statistics.median(bare)
-            ratio_p95 = p95(page) / p95(bare)
-            line += f" {ratio_med:9.2f}x {ratio_p95:5.2f}x"
-            worst[kind] = (max(worst[kind][0], p95(page)), max(worst[kind][1], ratio_p95))
+            line += f" {statistics.median(v.timings[kind]):13.2f} {p95(v.timings[kind]):6.2f}"
+        for pair in pairs:
+            page, base = v.timings[pair[0]], v.timings[pair[1]]
+            ratio_med = statistics.median(page) / statistics.median(base)
+            ratio_p95 = p95(page) / p95(base)
+            line += f" {ratio_med:14.2f}x {ratio_p95:5.2f}x"
+            worst[pair] = (max(worst[pair][0], p95(page)), max(worst[pair][1], ratio_p95))
         print(line)
 
     print()
     ok = constant
-    for kind in kinds:
-        slowest, ratio = worst[kind]
-        ok &= slowest < P95_LIMIT_MS and ratio <= RATIO_LIMIT
-        print(
-            f"{kind.upper():>5} page: worst p95 {slowest:.1f} ms (limit {P95_LIMIT_MS:.0f} ms: "
-            f"{'ok' if slowest < P95_LIMIT_MS else 'OVER'}), worst p95 ratio {ratio:.2f}x "
-            f"(limit {RATIO_LIMIT:.0f}x: {'ok' if ratio <= RATIO_LIMIT else 'OVER'})"
-        )
+    for pair in pairs:
+        (slowest, ratio), (page, base, accept) = worst[pair], pair
+        if accept:
+            ok &= slowest < P95_LIMIT_MS and ratio <= RATIO_LIMIT
+            fast, near = slowest < P95_LIMIT_MS, ratio <= RATIO_LIMIT
+            print(
+                f"{page.upper():>5} page: worst p95 {slowest:.1f} ms (limit {P95_LIMIT_MS:.0f} ms: "
+                f"{'ok' if fast else 'OVER'}), worst p95 ratio to {base} "
+                f"{ratio:.2f}x (limit {RATIO_LIMIT:.0f}x: {'ok' if near else 'OVER'})"
+            )
+        else:
+            print(f"{page.upper():>5} page: worst p95 ratio to {base} {ratio:.2f}x (information)")
     print(
         "query count the same for the small and the big agency, page 1 and deep: "
         f"{'yes' if constant else 'NO'}"

@@ -301,7 +301,6 @@ def _queue_response(request, params, *, filter_form=None, status: int = 200) -> 
         context["roles"] = roles
         context["tabs"] = _tabs(params, name)
         context["counts_url"] = _with_query(reverse("office:queue-counts"), params)
-        context["filters"] = SavedFilter.objects.filter(user=request.user)
         context["filter_form"] = filter_form or SavedFilterForm(initial={"queue": name, "q": q})
         response = _render(request, "office/queues.html", context, status=status)
     patch_vary_headers(response, ["HX-Request"])
@@ -321,13 +320,16 @@ def queues(request):
 @staff_only
 @require_GET
 def queue_counts_fragment(request):
-    """The queue tabs with how many dossiers wait in each (htmx loads and refreshes them)."""
+    """The queue tabs with how many dossiers wait in each, and the officer's saved filters
+    (htmx loads them once the page is shown, and refreshes them)."""
     name = _queue_name(request.GET, _roles(request.user))
     counts = queue_counts(request.user, agencies=working_agencies(request.user))
     context = {
         "tabs": _tabs(request.GET, name, counts),
         "counts_url": request.get_full_path(),
         "loaded": True,
+        "filters": SavedFilter.objects.filter(user=request.user).values("name", "query"),
+        "queues_url": reverse("office:queues"),
     }
     return render(request, "office/_queue_tabs.html", context)
 
