@@ -8,7 +8,15 @@ class DossiersConfig(AppConfig):
 
     def ready(self):
         # The catalogue (a lower app) reaches dossiers only through this explicit registry.
+        from django.db.models.signals import post_delete, post_save
+
+        from dossiers.models_calendar import CalendarDay
+        from dossiers.queues import forget_due_soon
         from dossiers.rerouting import DossierRerouter
         from procedures.hooks import register_rerouter
 
         register_rerouter(DossierRerouter())
+        # The queues keep today's "due within 2 working days" limit a minute: a calendar edit
+        # clears it.
+        post_save.connect(forget_due_soon, sender=CalendarDay, dispatch_uid="due-soon-saved")
+        post_delete.connect(forget_due_soon, sender=CalendarDay, dispatch_uid="due-soon-deleted")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
@@ -69,13 +70,36 @@ def working_agencies(user) -> list[int]:
 
 
 def due_soon_limit(now: dt.datetime) -> dt.datetime:
-    """The end of the second working day from now."""
+    """The end of the second working day from now (read from the calendar)."""
     from dossiers.calendar import OFFICE_CLOSES, calendar_for
 
     today = timezone.localtime(now).date()
     calendar = calendar_for(today, today + dt.timedelta(days=30))
     day = calendar.add_working_days(today, 2)
     return dt.datetime.combine(day, OFFICE_CLOSES, tzinfo=timezone.get_default_timezone())
+
+
+# The due-soon limit of each day, kept for a minute in each process: every request of the
+# due-soon queue and of the tabs' counts needs it, and it changes only with the day or when the
+# calendar is edited (which clears it here at once; other processes follow within the minute).
+DUE_SOON_KEPT_SECONDS = 60.0
+_due_soon: dict[dt.date, tuple[float, dt.datetime]] = {}
+
+
+def due_soon_limit_kept(now: dt.datetime) -> dt.datetime:
+    today = timezone.localtime(now).date()
+    kept = _due_soon.get(today)
+    clock = time.monotonic()
+    if kept is None or kept[0] < clock:
+        kept = (clock + DUE_SOON_KEPT_SECONDS, due_soon_limit(now))
+        _due_soon.clear()
+        _due_soon[today] = kept
+    return kept[1]
+
+
+def forget_due_soon(**_signal) -> None:
+    """Drop the kept limits (the calendar changed)."""
+    _due_soon.clear()
 
 
 def holder():
@@ -113,7 +137,7 @@ def queue_filter(name: str, user, agencies: list[int], now: dt.datetime) -> Q:
     if name == "due_soon":
         return (
             Q(status__in=IN_HAND, appointment_at__gte=now)
-            & Q(appointment_at__lte=due_soon_limit(now))
+            & Q(appointment_at__lte=due_soon_limit_kept(now))
             & _held_by(agencies)
         )
     if name == "overdue":

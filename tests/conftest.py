@@ -54,8 +54,12 @@ def _private_media(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Each test starts with an empty cache (throttles, locks), as Redis keeps it between runs."""
+    """Each test starts with an empty cache (throttles, locks), as Redis keeps it between runs,
+    and without the due-soon limit a queue kept from another test's calendar."""
+    from dossiers.queues import forget_due_soon
+
     cache.clear()
+    forget_due_soon()
     yield
 
 

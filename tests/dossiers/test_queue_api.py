@@ -6,6 +6,7 @@ other demo commune of Lâm Đồng (``elsewhere``).
 """
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -15,7 +16,8 @@ from rest_framework.test import APIClient
 from dossiers import lifecycle
 from dossiers.api_office import QueueRowSerializer
 from dossiers.models import Dossier, Status
-from dossiers.queues import PAGE_SIZE, QUEUES, queue_page
+from dossiers.models_calendar import CalendarDay, CalendarDayKind
+from dossiers.queues import PAGE_SIZE, QUEUES, due_soon_limit, due_soon_limit_kept, queue_page
 from tests.factories.dossiers import new_dossier, staff_of
 from units.models import Role
 
@@ -115,3 +117,19 @@ def test_the_written_out_rows_equal_what_the_declared_fields_give(home):
     assert [dict(row) for row in fast] == [dict(row) for row in reference]
     assert fast[0]["assignee"] == receiver.username and fast[1]["assignee"] is None
     assert fast[0]["appointment_at"] and fast[1]["appointment_at"] is None
+
+
+def test_the_kept_due_soon_limit_follows_a_calendar_edit_at_once():
+    # Monday 8 March 2027, 09:00 in Hà Nội: two working days on is Wednesday's closing time.
+    now = dt.datetime(2027, 3, 8, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    CalendarDay.objects.filter(date__range=("2027-03-08", "2027-03-31")).delete()
+    before = due_soon_limit_kept(now)
+
+    holiday = CalendarDay.objects.create(date=dt.date(2027, 3, 9), kind=CalendarDayKind.DAY_OFF)
+    during, read = due_soon_limit_kept(now), due_soon_limit(now)
+    holiday.delete()
+    after = due_soon_limit_kept(now)
+
+    assert before.date() == dt.date(2027, 3, 10)
+    assert during.date() == dt.date(2027, 3, 11) and during == read
+    assert after == before == due_soon_limit(now)
