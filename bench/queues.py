@@ -497,8 +497,8 @@ def main(argv: list[str] | None = None) -> int:
             bench.prepare(v)
         header.append(
             f"{len(variants)} variants x {args.repeat} timed requests each after {WARMUP} warm-up, "
-            f"API{' + HTML' if page_url else ''} + bare interleaved; searches {SEARCHES}; "
-            f"deep = page {DEEP} or the queue's last page"
+            f"API{' + HTML + bare page' if page_url else ''} + bare interleaved; "
+            f"searches {SEARCHES}; deep = page {DEEP} or the queue's last page"
         )
         print(header[-1])
         for number, v in enumerate(variants, 1):
