@@ -239,13 +239,12 @@ class Page:
 def queue_rows(
     queryset: QuerySet, key: str, cursor: str | None, size: int, nulls: bool = False
 ) -> Page:
-    """One keyset page of ``queryset`` ordered by ``(key, id)``.
+    """One keyset page of ``queryset`` (rows of ``ROW_FIELDS`` ordered by ``(key, id)``).
 
     The next page starts after the last row: ``(key, id) > (value, pk)`` as one row comparison,
     which PostgreSQL turns into the start of an index range. Where rows may have no key
     (``nulls``), they come last, ordered by id.
     """
-    queryset = queryset.order_by(F(key).asc(nulls_last=True), "id")
     if cursor:
         value, pk = decode_cursor(cursor)
         if value is None:
@@ -255,7 +254,7 @@ def queue_rows(
             if nulls:
                 after |= Q(**{f"{key}__isnull": True})
             queryset = queryset.filter(after)
-    rows = [Row(*values) for values in queryset.values_list(*ROW_FIELDS)[: size + 1]]
+    rows = [Row(*values) for values in queryset[: size + 1]]
     more = len(rows) > size
     rows = rows[:size]
     next_cursor = encode_cursor(getattr(rows[-1], key), rows[-1].pk) if more else None
@@ -276,10 +275,23 @@ def queue_page(
     queue = QUEUES[name]
     agencies = working_agencies(user) if agencies is None else agencies
     now = now or timezone.now()
-    queryset = Dossier.objects.filter(queue_filter(name, user, agencies, now)).filter(
-        search_filter(q)
-    )
-    return queue_rows(queryset, queue.key, cursor, size, nulls=queue.nulls)
+    queryset = _listing(queue.key).filter(queue_filter(name, user, agencies, now))
+    return queue_rows(queryset.filter(search_filter(q)), queue.key, cursor, size, nulls=queue.nulls)
+
+
+_listings: dict[str, QuerySet] = {}
+
+
+def _listing(key: str) -> QuerySet:
+    """The dossiers as a queue lists them, in ``(key, id)`` order: the columns and joins are set
+    up once per process, each page only adds its filters."""
+    listing = _listings.get(key)
+    if listing is None:
+        listing = Dossier.objects.order_by(F(key).asc(nulls_last=True), "id").values_list(
+            *ROW_FIELDS
+        )
+        _listings[key] = listing
+    return listing
 
 
 def queue_counts(user, *, agencies: list[int] | None = None, now=None) -> dict[str, int]:
