@@ -33,7 +33,7 @@ Run (PostgreSQL on 127.0.0.1)::
 ``--generate`` first makes the data if the database holds fewer than 5,000,000 generated
 dossiers (``python -m bench.generate --dossiers 5000000 --staff --hot 00004:0.11``, about 20
 minutes on two CPUs); without it, missing data exits with status 2. ``BENCH_REPEAT`` or
-``--repeat`` sets the timed requests per variant (200); a full run takes about 15 minutes.
+``--repeat`` sets the timed requests per variant (200); a full run takes about 10 minutes.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Each queue is a filter over the dossiers of the officer's agencies (the visibility filter of
 ``dossiers.selectors``), ordered by a key the partial indexes of ``Dossier.Meta`` serve, and
 paged by keyset (the last row's key), so page 200 costs what page 1 does. A page is one query
-for its rows whatever the queue's size; the counts are one query per queue.
+for its rows whatever the queue's size, read as plain values (``Row``); the nine counts are one
+query, which the page asks for separately (its tabs load them with htmx right after the list).
 """
 
 from __future__ import annotations
