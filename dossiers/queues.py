@@ -88,6 +88,7 @@ _due_soon: dict[dt.date, tuple[float, dt.datetime]] = {}
 
 
 def due_soon_limit_kept(now: dt.datetime) -> dt.datetime:
+    """``due_soon_limit(now)``, read from the calendar at most once a minute per process."""
     today = timezone.localtime(now).date()
     kept = _due_soon.get(today)
     clock = time.monotonic()
@@ -208,8 +209,13 @@ class Row:
         return STATUS_CSS.get(self.status, "status--running")
 
     def is_overdue(self, now: dt.datetime) -> bool:
-        """Past its appointment while the agency still holds it (derived, never stored)."""
-        return bool(self.appointment_at and self.appointment_at < now and self.status in IN_HAND)
+        return is_overdue(self.appointment_at, self.status, now)
+
+
+def is_overdue(appointment_at: dt.datetime | None, status: int, now: dt.datetime) -> bool:
+    """Past its appointment while the agency still holds it (derived, never stored): the rule
+    of the "overdue" queue, for a row or a dossier on screen."""
+    return bool(appointment_at and appointment_at < now and status in IN_HAND)
 
 
 ROW_FIELDS = (

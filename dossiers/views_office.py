@@ -50,9 +50,9 @@ from dossiers.models_documents import DocumentKind, DossierDocument
 from dossiers.models_work import DeniedAction, Notice, PaymentMethod, SavedFilter
 from dossiers.notices import FORMS, NoticeUnavailable, available_notices, notice_pdf
 from dossiers.queues import (
-    IN_HAND,
     QUEUES,
     Row,
+    is_overdue,
     memberships,
     queue_counts,
     queue_page,
@@ -160,12 +160,6 @@ def _visible_dossier(request, code: str, page: str) -> Dossier:
         )
         raise Http404
     return dossier
-
-
-def _is_overdue(dossier: Dossier, now) -> bool:
-    return bool(
-        dossier.appointment_at and dossier.appointment_at < now and dossier.status in IN_HAND
-    )
 
 
 # --- Queues --------------------------------------------------------------------------------------
@@ -406,7 +400,7 @@ def _work_context(request, dossier: Dossier, *, bound=None, typed=None, stale=No
     documents = list(dossier.documents.select_related("component").order_by("uploaded_at", "id"))
     return {
         "dossier": dossier,
-        "overdue": _is_overdue(dossier, timezone.now()),
+        "overdue": is_overdue(dossier.appointment_at, dossier.status, timezone.now()),
         "forms": forms,
         "stale": stale,
         "stale_events": _describe(stale.events) if stale else [],

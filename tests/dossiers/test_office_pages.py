@@ -187,6 +187,8 @@ def test_a_receiver_lands_on_the_reception_queue_of_their_agency_only(home, else
     assert fragment.lstrip().startswith('<nav id="queue-tabs"') and "<html" not in fragment
     assert 'hx-trigger="every 30s"' in fragment and "load," not in fragment
     assert 'data-testid="count-reception">1</span>' in fragment
+    unknown = as_user(staff_of(home, Role.RECEIVER)).get("/office/queues/counts/?queue=all")
+    assert unknown.status_code == 404
 
 
 def test_each_queue_lists_what_waits_in_it_and_nothing_of_other_agencies(home, elsewhere):
