@@ -8,7 +8,6 @@ certificates are revoked (with a reason) or renewed here too.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,15 +18,14 @@ from signatures import ca
 from signatures.models import Certificate, Position, ReissueBatch, RevocationReason
 from signatures.reissue import PositionListInvalid, parse_positions, reissue_start
 from units.models import Agency
-from units.selectors import provinces_administered_by
+from units.selectors import agencies_administered_by
 
 MAX_LIST_BYTES = 2 * 1024 * 1024
 
 
 def managed_agencies(user):
     """Agencies whose positions ``user`` manages: those of the provinces they administer."""
-    provinces = provinces_administered_by(user).values("code")
-    return Agency.objects.filter(Q(unit_id__in=provinces) | Q(unit__parent_id__in=provinces))
+    return agencies_administered_by(user)
 
 
 def _agency(request, identifier: str | None) -> Agency:

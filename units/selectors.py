@@ -121,18 +121,37 @@ def user_is_staff_member(user) -> bool:
     return bool(active_memberships(user))
 
 
-def provinces_administered_by(user) -> QuerySet[Unit]:
-    """Provinces whose catalogue and staff ``user`` administers (superusers: all)."""
+def provinces_of_province_admin(user) -> QuerySet[Unit]:
+    """The provinces where ``user`` holds an active province-administrator membership: the
+    province unit of each such membership's agency (the agency's own unit when it sits at the
+    province, its parent when it sits in a commune). The one place this rule is written."""
     provinces = Unit.objects.filter(level=UnitLevel.PROVINCE)
     if not user.is_authenticated:
         return provinces.none()
-    if user.is_superuser:
-        return provinces
+    units = Membership.objects.filter(user=user, is_active=True, role=Role.PROVINCE_ADMIN).values(
+        "agency__unit_id"
+    )
     return provinces.filter(
-        agencies__memberships__user=user,
-        agencies__memberships__role=Role.PROVINCE_ADMIN,
-        agencies__memberships__is_active=True,
-    ).distinct()
+        Q(code__in=units) | Q(code__in=Unit.objects.filter(code__in=units).values("parent_id"))
+    )
+
+
+def provinces_administered_by(user) -> QuerySet[Unit]:
+    """Provinces whose catalogue, staff and sync ``user`` administers (superusers: all)."""
+    if user.is_authenticated and user.is_superuser:
+        return Unit.objects.filter(level=UnitLevel.PROVINCE)
+    return provinces_of_province_admin(user)
+
+
+def agencies_of_provinces(provinces: QuerySet[Unit]) -> QuerySet[Agency]:
+    """The agencies of ``provinces``: the provinces' own and those of their communes."""
+    codes = provinces.values("code")
+    return Agency.objects.filter(Q(unit_id__in=codes) | Q(unit__parent_id__in=codes))
+
+
+def agencies_administered_by(user) -> QuerySet[Agency]:
+    """The agencies of the provinces ``user`` administers (superusers: all)."""
+    return agencies_of_provinces(provinces_administered_by(user))
 
 
 def user_administers_province(user, province_code: str) -> bool:
