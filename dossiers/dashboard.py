@@ -4,6 +4,12 @@ overdue, and who holds how much.
 The on-time rate is the operational formula provinces use (DOMAIN.md, "Service index"):
 late rate = (late in progress + late resolved) / (received this period + carried over);
 on-time rate = 100% - late rate. Overdue is derived from the appointment, never stored.
+
+The figures (counts, rate, workload) are for every viewer of the agencies. The overdue table
+names applicants and links to the work page only for the dossiers the viewer may open
+(``dossier_visible_to``: a working role at the dossier's agency); the other overdue dossiers
+are shown as a count per agency, without codes, names or links. A province administrator sees
+statistics, not files.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from django.utils import timezone
 
 from dossiers.models import Dossier, Status
 from dossiers.queues import IN_HAND
+from dossiers.selectors import dossier_visible_to
 
 RESOLVED = (
     Status.RESULT_READY,
@@ -36,6 +43,14 @@ class Workload:
 
 
 @dataclass
+class OverdueCount:
+    """Overdue dossiers of an agency that the viewer may not open: a number, nothing more."""
+
+    agency: str
+    count: int
+
+
+@dataclass
 class Dashboard:
     by_status: dict[int, int]
     period_start: dt.datetime
@@ -44,7 +59,8 @@ class Dashboard:
     late_resolved: int
     late_in_progress: int
     on_time_rate: float | None
-    overdue: list[Dossier]
+    overdue: list[Dossier]  # those the viewer may open, with names and links
+    overdue_elsewhere: list[OverdueCount]  # the others, counted per agency
     workload: list[Workload]
 
 
@@ -53,8 +69,9 @@ def month_start(now: dt.datetime) -> dt.datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def agency_dashboard(agency_ids: list[int], *, now: dt.datetime | None = None) -> Dashboard:
-    """The dashboard of the agencies ``agency_ids`` (a leader's, or a province's) this month."""
+def agency_dashboard(agency_ids: list[int], *, viewer, now: dt.datetime | None = None) -> Dashboard:
+    """The dashboard of the agencies ``agency_ids`` (a leader's, or a province's) this month,
+    as ``viewer`` may read it (see the module's docstring)."""
     now = now or timezone.now()
     start = month_start(now)
     mine = Dossier.objects.filter(Q(agency_id__in=agency_ids) | Q(holder_agency_id__in=agency_ids))
@@ -95,11 +112,20 @@ def agency_dashboard(agency_ids: list[int], *, now: dt.datetime | None = None) -
     population = figures["received"] + figures["carried_over"]
     late = figures["late_resolved"] + figures["late_in_progress"]
     rate = round(100 - 100 * late / population, 2) if population else None
+    late = mine.filter(status__in=IN_HAND, appointment_at__lt=now)
+    opened = dossier_visible_to(viewer).values("pk")
     overdue = list(
-        mine.filter(status__in=IN_HAND, appointment_at__lt=now)
+        late.filter(pk__in=opened)
         .select_related("procedure", "assignee")
         .order_by("appointment_at", "id")[:50]
     )
+    overdue_elsewhere = [
+        OverdueCount(agency=row["agency__name"], count=row["n"])
+        for row in late.exclude(pk__in=opened)
+        .values("agency__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "agency__name")
+    ]
     rows = (
         mine.filter(status__in=OPEN, assignee__isnull=False)
         .values("assignee_id", "assignee__full_name", "assignee__username")
@@ -127,5 +153,6 @@ def agency_dashboard(agency_ids: list[int], *, now: dt.datetime | None = None) -
         late_in_progress=figures["late_in_progress"],
         on_time_rate=rate,
         overdue=overdue,
+        overdue_elsewhere=overdue_elsewhere,
         workload=workload,
     )

@@ -495,7 +495,16 @@ class SavedFilterForm(forms.Form):
 class DashboardFilterForm(forms.Form):
     """Narrow the dashboard to one of the agencies the viewer may read."""
 
-    agency = forms.ChoiceField(label=_("Agency"), required=False)
+    agency = forms.ChoiceField(
+        label=_("Agency"),
+        required=False,
+        error_messages={
+            "invalid_choice": _(
+                "Choose an agency from the list: the dashboard shows only the agencies "
+                "whose figures you may read."
+            )
+        },
+    )
 
     def __init__(self, *args, agencies, **kwargs):
         super().__init__(*args, **kwargs)

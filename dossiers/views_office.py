@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.forms import CharField
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -68,7 +67,11 @@ from portal.models import CitizenProfile
 from procedures.models import Procedure
 from procedures.selectors import procedure_search
 from units.models import Agency, Membership, Role, UnitLevel
-from units.selectors import user_is_staff_member
+from units.selectors import (
+    agencies_of_provinces,
+    provinces_of_province_admin,
+    user_is_staff_member,
+)
 
 office_login = login_required(login_url="portal:login")
 
@@ -675,29 +678,24 @@ def intake(request):
 def dashboard_agencies(user) -> list[Agency]:
     """The agencies whose figures ``user`` may read: a leader's or department head's own, a
     province administrator's whole province (its agencies and those of its communes)."""
-    own, provinces = set(), set()
-    for membership in Membership.objects.filter(
-        user=user, is_active=True, role__in=DASHBOARD_ROLES
-    ).select_related("agency__unit"):
-        if membership.role == Role.PROVINCE_ADMIN:
-            unit = membership.agency.unit
-            provinces.add(unit.pk if unit.level == UnitLevel.PROVINCE else unit.parent_id)
-        else:
-            own.add(membership.agency_id)
-    if not own and not provinces:
-        return []
-    return list(
-        Agency.objects.filter(
-            Q(pk__in=own) | Q(unit_id__in=provinces) | Q(unit__parent_id__in=provinces)
-        ).order_by("name")
-    )
+    own = Membership.objects.filter(
+        user=user, is_active=True, role__in=(Role.LEADER, Role.DEPARTMENT_HEAD)
+    ).values("agency_id")
+    # Memberships only: a superuser is no province's administrator here (the whole country's
+    # board is the reports' job).
+    provinces = agencies_of_provinces(provinces_of_province_admin(user))
+    return list((Agency.objects.filter(pk__in=own) | provinces).distinct().order_by("name"))
 
 
 @staff_only
 @require_GET
 def dashboard(request):
     """The leader's dashboard: dossiers by status, the month's on-time rate, what is overdue
-    and who holds how much, for the viewer's agencies (or the one chosen)."""
+    and who holds how much, for the viewer's agencies (or the one chosen).
+
+    Applicants' names and work-page links appear only for the overdue dossiers the viewer may
+    open; the others are counted per agency (``dossiers.dashboard``). An ``agency`` outside the
+    viewer's scope (or not an agency at all) answers 400 with the form's error and no board."""
     scope = dashboard_agencies(request.user)
     if not scope:
         return _forbidden(
@@ -705,21 +703,14 @@ def dashboard(request):
             _("The dashboard is for leaders, department heads and province administrators."),
         )
     form = DashboardFilterForm(request.GET or None, agencies=scope)
-    status = 200
+    if form.is_bound and not form.is_valid():
+        context = {"form": form, "board": None, "chosen": [], "by_status": [], "now": None}
+        return _render(request, "office/dashboard.html", context, status=400)
     chosen = scope
-    if form.is_bound and form.is_valid() and form.cleaned_data["agency"]:
+    if form.is_bound and form.cleaned_data["agency"]:
         chosen = [form.agencies[form.cleaned_data["agency"]]]
-    elif form.is_bound and not form.is_valid():
-        status = 400
     now = timezone.now()
-    board = agency_dashboard([a.pk for a in chosen], now=now)
-    visible = set(
-        dossier_visible_to(request.user)
-        .filter(pk__in=[d.pk for d in board.overdue])
-        .values_list("pk", flat=True)
-    )
-    for dossier in board.overdue:
-        dossier.linkable = dossier.pk in visible
+    board = agency_dashboard([a.pk for a in chosen], viewer=request.user, now=now)
     context = {
         "form": form,
         "board": board,
@@ -727,7 +718,7 @@ def dashboard(request):
         "by_status": [(label, board.by_status.get(value, 0)) for value, label in Status.choices],
         "now": now,
     }
-    return _render(request, "office/dashboard.html", context, status=status)
+    return _render(request, "office/dashboard.html", context)
 
 
 # --- Notices -------------------------------------------------------------------------------------
