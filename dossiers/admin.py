@@ -56,7 +56,9 @@ class OutboxEntryAdmin(admin.ModelAdmin):
     def send_again(self, request, queryset):
         from dossiers.sync.relay import retry_dead
 
-        count = retry_dead(entry_ids=list(queryset.values_list("pk", flat=True)))
+        count = retry_dead(
+            entry_ids=list(queryset.values_list("pk", flat=True)), scope=self.get_queryset(request)
+        )
         self.message_user(request, f"{count} back in line")
 
     def has_add_permission(self, request):

@@ -24,7 +24,7 @@ import threading
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F, Min
+from django.db.models import F, Min, QuerySet
 from django.utils import timezone
 
 from dossiers.models_work import OutboxEntry, SyncAttempt
@@ -264,9 +264,12 @@ def _deliver(entry: OutboxEntry, lists) -> client.Answer:
 
 
 @transaction.atomic
-def retry_dead(*, entry_ids: list[int]) -> int:
-    """Put dead letters back in line (after the cause was fixed); sent at the next sweep."""
-    return OutboxEntry.objects.filter(pk__in=entry_ids, state=OutboxEntry.State.DEAD).update(
+def retry_dead(*, entry_ids: list[int], scope: QuerySet[OutboxEntry]) -> int:
+    """Put dead letters back in line (after the cause was fixed); sent at the next sweep.
+
+    ``scope`` is the caller's share of the outbox (``dossiers.sync.selectors.outbox_visible_to``
+    for a person): an id outside it is left as it is. Returns how many went back in line."""
+    return scope.filter(pk__in=entry_ids, state=OutboxEntry.State.DEAD).update(
         state=OutboxEntry.State.PENDING,
         attempts=0,
         next_attempt_at=timezone.now(),
@@ -274,14 +277,16 @@ def retry_dead(*, entry_ids: list[int]) -> int:
     )
 
 
-def backlog() -> dict:
-    """How much waits, and since when (for /health/ and the administrators' page)."""
-    pending = OutboxEntry.objects.filter(state=OutboxEntry.State.PENDING)
+def backlog(*, entries: QuerySet[OutboxEntry] | None = None) -> dict:
+    """How much waits, and since when (for /health/: the whole outbox; for an administrator's
+    page: ``entries``, their share of it)."""
+    entries = OutboxEntry.objects.all() if entries is None else entries
+    pending = entries.filter(state=OutboxEntry.State.PENDING)
     oldest = pending.aggregate(at=Min("created_at"))["at"]
     age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
     return {
         "backlog": pending.count(),
         "oldest_age_seconds": round(age, 1),
-        "dead_letters": OutboxEntry.objects.filter(state=OutboxEntry.State.DEAD).count(),
+        "dead_letters": entries.filter(state=OutboxEntry.State.DEAD).count(),
         "status": "degraded" if age > settings.SYNC_HEALTH_MAX_AGE else "ok",
     }

@@ -86,7 +86,7 @@ def test_an_invalid_payload_is_dead_at_once_and_an_administrator_retries_it(stan
     assert first.state == "dead" and first.attempts == 1 and "TrangThaiHoSo" in first.last_error
     assert all(e.state == "pending" for e in entries(changed)[1:])
     OutboxEntry.objects.filter(pk=first.pk).update(payload={**first.payload, "TrangThaiHoSo": 1})
-    assert relay.retry_dead(entry_ids=[first.pk]) == 1
+    assert relay.retry_dead(entry_ids=[first.pk], scope=OutboxEntry.objects.all()) == 1
     relay.process_dossier(changed.pk)
     assert all(e.state == "sent" for e in entries(changed))
 
