@@ -1,8 +1,13 @@
 """Checking a citizen's or officer's uploaded document before it is stored.
 
-The type comes from the content, never the file name: a renamed executable is refused. Each
-accepted file is hashed (SHA-256) as it is read. When ``CLAMD_ADDRESS`` is configured, the
-file is also scanned by ClamAV (clamd's INSTREAM command) and refused if infected.
+Every path that stores a file calls ``check_upload``: the citizen's submission and supplement,
+the counter intake, the result and the result signed elsewhere. The type comes from the content,
+never the file name, and the content is checked for what it claims to be (``portal.filecheck``:
+executable names and mismatched extensions refused, PDFs with scripts or embedded files refused
+rather than cleaned, image and DOCX bombs refused). The name a file is stored and served under
+is ``CheckedFile.name``: the client's stem with the extension of the detected type. Each accepted
+file is hashed (SHA-256) as it is read. When ``CLAMD_ADDRESS`` is configured, the file is also
+scanned by ClamAV (clamd's INSTREAM command) and refused if infected.
 """
 
 import hashlib
@@ -10,19 +15,13 @@ import socket
 import struct
 from dataclasses import dataclass
 
-import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-ALLOWED = {
-    "application/pdf": "pdf",
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-}
-HEAD_BYTES = 8192
+from portal import filecheck
+
 CHUNK = 64 * 1024
 
 
@@ -32,6 +31,7 @@ class CheckedFile:
     extension: str
     size: int
     sha256: str
+    name: str = ""  # to store and serve the file under: the extension is the detected type's
 
 
 def max_file_size() -> int:
@@ -40,6 +40,19 @@ def max_file_size() -> int:
 
 def max_dossier_size() -> int:
     return getattr(settings, "DOSSIER_MAX_TOTAL_BYTES", 50 * 1024 * 1024)
+
+
+def limits() -> filecheck.Limits:
+    return filecheck.Limits(
+        max_image_pixels=getattr(settings, "UPLOAD_MAX_IMAGE_PIXELS", 50_000_000),
+        max_inflated_bytes=getattr(settings, "UPLOAD_MAX_INFLATED_BYTES", 50 * 1024 * 1024),
+        max_inflate_ratio=getattr(settings, "UPLOAD_MAX_INFLATE_RATIO", 100),
+    )
+
+
+def download_name(document) -> str:
+    """The name a stored document is served under (older rows kept the client's name)."""
+    return filecheck.download_name(document.original_name, document.extension)
 
 
 def check_upload(upload, *, already_stored: int = 0) -> CheckedFile:
@@ -62,15 +75,9 @@ def check_upload(upload, *, already_stored: int = 0) -> CheckedFile:
             % {"limit": filesizeformat(max_dossier_size())},
             code="dossier_too_large",
         )
+    inspected = filecheck.inspect(upload, upload.name or "", limits=limits())
     upload.seek(0)
-    head = upload.read(HEAD_BYTES)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in ALLOWED:
-        raise ValidationError(
-            _("Only PDF, JPEG, PNG and DOCX files are accepted; this file is not one of them."),
-            code="type",
-        )
-    digest = hashlib.sha256(head)
+    digest = hashlib.sha256()
     for chunk in iter(lambda: upload.read(CHUNK), b""):
         digest.update(chunk)
     upload.seek(0)
@@ -79,7 +86,11 @@ def check_upload(upload, *, already_stored: int = 0) -> CheckedFile:
         _scan(upload, address)
         upload.seek(0)
     return CheckedFile(
-        mime=kind.mime, extension=ALLOWED[kind.mime], size=size, sha256=digest.hexdigest()
+        mime=inspected.mime,
+        extension=inspected.extension,
+        size=size,
+        sha256=digest.hexdigest(),
+        name=inspected.name,
     )
 
 

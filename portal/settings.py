@@ -344,6 +344,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 # --- Dossier files --------------------------------------------------------------------------
 DOSSIER_MAX_FILE_BYTES = env_int("DOSSIER_MAX_FILE_BYTES", 10 * 1024 * 1024)
 DOSSIER_MAX_TOTAL_BYTES = env_int("DOSSIER_MAX_TOTAL_BYTES", 50 * 1024 * 1024)
+UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 50_000_000)
+UPLOAD_MAX_INFLATED_BYTES = env_int("UPLOAD_MAX_INFLATED_BYTES", 50 * 1024 * 1024)
+UPLOAD_MAX_INFLATE_RATIO = env_int("UPLOAD_MAX_INFLATE_RATIO", 100)
 CLAMD_ADDRESS = os.environ.get("CLAMD_ADDRESS", "")
 RECEIPT_FONT_DIR = os.environ.get("RECEIPT_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
 

@@ -15,8 +15,19 @@ from django.utils import translation
 from dossiers.uploads import check_upload
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+
+
+def image(fmt: str) -> bytes:
+    """A real image: the content is opened with Pillow, a header alone is not enough."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, fmt)
+    return buffer.getvalue()
+
+
+PNG = image("PNG")
+JPEG = image("JPEG")
 
 
 def docx() -> bytes:
