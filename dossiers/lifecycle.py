@@ -607,7 +607,7 @@ def supplement(
                 kind=DocumentKind.SUPPLEMENT,
                 supplement=request,
                 component=component,
-                original_name=upload.name[:255],
+                original_name=info.name,
                 mime=info.mime,
                 extension=info.extension,
                 size=info.size,
@@ -900,7 +900,7 @@ def attach_result(*, dossier: Dossier, actor, upload=None, revision: int | None 
         document = DossierDocument(
             dossier=locked,
             kind=DocumentKind.RESULT,
-            original_name=upload.name[:255],
+            original_name=info.name,
             mime=info.mime,
             extension=info.extension,
             size=info.size,

@@ -90,7 +90,7 @@ def draft_attach(
     document = DossierDocument(
         draft=draft,
         component=component,
-        original_name=upload.name[:255],
+        original_name=checked.name,
         mime=checked.mime,
         extension=checked.extension,
         size=checked.size,
@@ -316,7 +316,7 @@ def dossier_submit_online(*, applicant, procedure: Procedure, data: dict, files:
         document = DossierDocument(
             dossier=dossier,
             component=components[key],
-            original_name=upload.name[:255],
+            original_name=info.name,
             mime=info.mime,
             extension=info.extension,
             size=info.size,

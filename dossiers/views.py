@@ -50,6 +50,7 @@ from dossiers.tracking import (
     tracking_attempt_allowed,
     tracking_path,
 )
+from dossiers.uploads import download_name
 from procedures.models import OnlineLevel, Procedure
 from procedures.selectors import procedure_detail
 from units.models import AgencyKind, Unit, UnitLevel, UnitType
@@ -456,7 +457,7 @@ def dossier_document(request, code: str, pk: int):
     return FileResponse(
         document.file.open("rb"),
         as_attachment=True,
-        filename=document.original_name,
+        filename=download_name(document),
         content_type=document.mime,
     )
 

@@ -62,7 +62,7 @@ from dossiers.selectors import dossier_visible_to
 from dossiers.services import dossier_create
 from dossiers.submission import competent_agency
 from dossiers.tracking import tracking_path
-from dossiers.uploads import store_file
+from dossiers.uploads import download_name, store_file
 from portal.models import CitizenProfile
 from procedures.models import Procedure
 from procedures.selectors import procedure_search
@@ -507,7 +507,7 @@ def dossier_document(request, code: str, pk: int):
     return FileResponse(
         document.file.open("rb"),
         as_attachment=True,
-        filename=document.original_name,
+        filename=download_name(document),
         content_type=document.mime or "application/octet-stream",
     )
 
@@ -596,7 +596,7 @@ def intake_register(*, officer, form: IntakeForm) -> Dossier:
                 dossier=dossier,
                 component=component,
                 kind=DocumentKind.SUBMITTED,
-                original_name=upload.name[:255],
+                original_name=info.name,
                 mime=info.mime,
                 extension=info.extension,
                 size=info.size,

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
@@ -98,13 +99,24 @@ def _unsigned_result(dossier: Dossier) -> DossierDocument:
     return document
 
 
+def _checked(upload):
+    """The same checks as every stored file (a PDF, no scripts, a safe name), as a refusal."""
+    try:
+        info = check_upload(upload)
+    except ValidationError as exc:
+        raise SigningRefused(exc.messages[0], field="file") from exc
+    if info.mime != "application/pdf":
+        raise SigningRefused(_("A result is a PDF file."), field="file")
+    return info
+
+
 def _store(dossier, *, name: str, content: bytes, user) -> DossierDocument:
     upload = SimpleUploadedFile(name, content, "application/pdf")
-    info = check_upload(upload)
+    info = _checked(upload)
     document = DossierDocument(
         dossier=dossier,
         kind=DocumentKind.RESULT,
-        original_name=name,
+        original_name=info.name,
         mime=info.mime,
         extension=info.extension,
         size=info.size,
@@ -185,6 +197,7 @@ def accept_external(
     except NotPermitted as exc:
         lifecycle._log_denial(actor, "accept_external", dossier, str(exc.message))
         raise
+    name = _checked(upload).name
     content = upload.read()
     verdict = pdf.verify(content)
     if not verdict.valid:
@@ -204,9 +217,7 @@ def accept_external(
             field="file",
         )
     with transaction.atomic():
-        document = _store(
-            dossier, name=(upload.name or "ket-qua-da-ky.pdf")[:255], content=content, user=actor
-        )
+        document = _store(dossier, name=name, content=content, user=actor)
         result = SignedResult.objects.create(
             dossier=dossier,
             document=document,
