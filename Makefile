@@ -6,6 +6,9 @@ PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 UV := .tools/bin/uv
+# Development commands run with DEBUG on unless told otherwise: with DEBUG=0 the portal refuses to
+# start without the real national portal's address (portal/checks.py).
+DEV := DEBUG=$${DEBUG:-1}
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
@@ -34,11 +37,11 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 install: $(VENV)/.installed
 
 migrate: install
-	$(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py migrate --noinput
 
 data: migrate
-	$(PY) manage.py load_units --former-districts units/data/former_districts_68.csv
-	$(PY) manage.py load_demo
+	$(DEV) $(PY) manage.py load_units --former-districts units/data/former_districts_68.csv
+	$(DEV) $(PY) manage.py load_demo
 
 run: data
 	@echo ""
@@ -50,8 +53,8 @@ services:
 	@bash scripts/ensure-services.sh
 
 check: install
-	$(PY) manage.py check
-	$(PY) manage.py makemigrations --check --dry-run
+	$(DEV) $(PY) manage.py check
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	bash scripts/check-messages.sh
@@ -81,8 +84,8 @@ worker: install
 	$(VENV)/bin/celery -A portal beat -l INFO
 
 messages: install
-	$(PY) manage.py makemessages -l vi -l en --no-wrap --ignore=.venv --ignore=.tools --ignore=var --ignore=tests --ignore=bench
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=.tools
+	$(DEV) $(PY) manage.py makemessages -l vi -l en --no-wrap --ignore=.venv --ignore=.tools --ignore=var --ignore=tests --ignore=bench
+	$(DEV) $(PY) manage.py compilemessages --ignore=.venv --ignore=.tools
 
 clean:
 	rm -rf $(VENV) .tools var/portal.sqlite3

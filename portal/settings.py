@@ -7,6 +7,7 @@ in-process after commit, the stand-in national portal inside the process, files 
 """
 
 import contextlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -67,15 +68,21 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 SIGNATURES_KEY = os.environ.get("SIGNATURES_KEY", "") or SECRET_KEY
 SIGNATURES_CA_ORGANISATION = os.environ.get("SIGNATURES_CA_ORGANISATION", "Portal CA stand-in")
 SIGNATURES_TSA_URL = os.environ.get("SIGNATURES_TSA_URL", "")
-# The National Public Service Portal we sync to: its base URL (empty: the stand-in mounted in
-# this process, for development), credentials, timeouts, retry and circuit-breaker settings.
-# Without a URL the stand-in answers inside this process (embedded and development modes).
-NATIONAL_PORTAL_STANDIN = not os.environ.get("NATIONAL_PORTAL_URL", "")
-NATIONAL_PORTAL_URL = os.environ.get("NATIONAL_PORTAL_URL", "") or (
-    SITE_URL.rstrip("/") + "/_standin/national/"
-)
+# The National Public Service Portal we sync to: its base URL, credentials, timeouts, retry and
+# circuit-breaker settings. The stand-in portal (dossiers/sync/standin.py) is for development
+# only: it is mounted in this process only with DEBUG on and no NATIONAL_PORTAL_URL. Outside
+# DEBUG, the system checks (portal/checks.py) refuse to start without NATIONAL_PORTAL_URL and
+# non-default credentials, so a production server never serves or calls a stand-in.
+_national_portal_url = os.environ.get("NATIONAL_PORTAL_URL", "").strip()
+NATIONAL_PORTAL_STANDIN = DEBUG and not _national_portal_url
+NATIONAL_PORTAL_URL = _national_portal_url or (SITE_URL.rstrip("/") + "/_standin/national/")
 NATIONAL_PORTAL_USERNAME = os.environ.get("NATIONAL_PORTAL_USERNAME", "portal")
 NATIONAL_PORTAL_PASSWORD = os.environ.get("NATIONAL_PORTAL_PASSWORD", "standin-secret")
+# The stand-in's state and control endpoints (/_state, /_control, /_reset, /_forget) answer
+# only to this token (header X-Standin-Token), even in development.
+NATIONAL_PORTAL_STANDIN_TOKEN = os.environ.get("NATIONAL_PORTAL_STANDIN_TOKEN", "") or (
+    hmac.new(SECRET_KEY.encode(), b"national-portal-standin-control", "sha256").hexdigest()
+)
 NATIONAL_PORTAL_CONNECT_TIMEOUT = float(os.environ.get("NATIONAL_PORTAL_CONNECT_TIMEOUT", "3"))
 NATIONAL_PORTAL_READ_TIMEOUT = float(os.environ.get("NATIONAL_PORTAL_READ_TIMEOUT", "10"))
 SYNC_MAX_ATTEMPTS = int(os.environ.get("SYNC_MAX_ATTEMPTS", "10"))
@@ -92,6 +99,9 @@ SYNC_ENABLED = env_bool("SYNC_ENABLED", True)
 NATIONAL_PORTAL_INBOUND_TOKENS = [
     t.strip() for t in os.environ.get("NATIONAL_PORTAL_INBOUND_TOKENS", "").split(",") if t.strip()
 ]
+# Reverse proxies of ours in front of the portal (nginx: 1). The client's address is the entry
+# this many places from the right of X-Forwarded-For (portal/clientip.py); 0 ignores the header.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
 # Public tracking: lookups per client address in a window of seconds ("30/600").
 _tracking_limit, _tracking_window = os.environ.get("TRACKING_RATE", "30/600").split("/")
 TRACKING_RATE_LIMIT = (int(_tracking_limit), int(_tracking_window))
@@ -268,17 +278,21 @@ STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", not DEBUG)
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Cong DVC")
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
-# Either too many failures for one account, or from one address, locks (axes W006).
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Failures lock one account *from one address* (the pair), so nobody can lock a colleague out
+# from elsewhere; a separate, higher limit per address (portal/views.py, LOGIN_ADDRESS_*) stops
+# one address guessing across many accounts. The address comes from the trusted proxy chain.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "portal.clientip.client_ip"
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
+LOGIN_ADDRESS_WINDOW_SECONDS = env_int("AXES_COOLOFF_MINUTES", 30) * 60
 
 # Citizens sign in with the national e-ID. The mock e-ID page (pick a test identity) stands in
-# for it in development and tests; it is off unless DEBUG or explicitly enabled.
-EID_MOCK_ENABLED = env_bool("EID_MOCK_ENABLED", DEBUG)
+# for it in development and tests: only ever with DEBUG on (EID_MOCK_ENABLED=0 turns it off
+# there); no variable turns it on in production. The test settings turn it on themselves.
+EID_MOCK_ENABLED = DEBUG and env_bool("EID_MOCK_ENABLED", True)
 
 # The real e-ID (VNeID) over OpenID Connect (mozilla-django-oidc, portal/oidc.py): on when
 # OIDC_RP_CLIENT_ID is set. Citizens start at /oidc/authenticate/?next=... and land on `next`,
@@ -377,7 +391,21 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/minute")},
+    # Every API view is throttled per client address (anonymous) or per account; the scopes
+    # below add tighter limits where a request is costly or abusable. "N/second|minute|hour|day".
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.throttles.AnonThrottle",
+        "portal.throttles.UserThrottle",
+        "portal.throttles.ScopedThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE", "120/minute"),
+        "user": os.environ.get("API_USER_RATE", "1200/minute"),
+        "submission": os.environ.get("API_SUBMISSION_RATE", "30/hour"),
+        "tracking": os.environ.get("API_TRACKING_RATE", "60/hour"),
+        "verification": os.environ.get("API_VERIFICATION_RATE", "10/minute"),
+        "national_inbound": os.environ.get("API_NATIONAL_INBOUND_RATE", "600/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Two-tier portal API",
@@ -391,6 +419,24 @@ SPECTACULAR_SETTINGS = {
     },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema is the API's contract (tests/portal/test_api_contract.py): every operation
+    # declares the error answers the framework gives (portal/schema.py).
+    # Request bodies get their own components, with ``minLength: 1`` on text that may not be
+    # blank, as the serializers validate.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.schema.declare_error_responses",
+    ],
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "nationalPortalToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "The token agreed between the province and the national portal.",
+            }
+        }
+    },
 }
 
 # --- Security -----------------------------------------------------------------------------------

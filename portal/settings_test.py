@@ -16,6 +16,12 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("EID_MOCK_ENABLED", "1")
 os.environ.setdefault("NATIONAL_PORTAL_INBOUND_TOKENS", "test-national-portal-token")
+# Production settings need the real national portal (portal/checks.py); nothing listens on port 9,
+# and the sync tests point the portal at a stand-in process started with these credentials.
+os.environ.setdefault("NATIONAL_PORTAL_URL", "http://127.0.0.1:9/")
+os.environ.setdefault("NATIONAL_PORTAL_USERNAME", "test-portal")
+os.environ.setdefault("NATIONAL_PORTAL_PASSWORD", "test-national-portal-password")
+os.environ.setdefault("NATIONAL_PORTAL_STANDIN_TOKEN", "test-standin-control-token")
 # Transitions do not call the national portal unless a sync test turns it on.
 os.environ.setdefault("SYNC_ENABLED", "0")
 # Tasks run in-process at commit, as in embedded mode; the worker tests turn this off and
@@ -23,6 +29,11 @@ os.environ.setdefault("SYNC_ENABLED", "0")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 
 from portal.settings import *  # noqa: F403
+
+TESTING = True
+# The suite runs with DEBUG off, as in production, yet signs citizens in with the mock e-ID
+# (production settings can never turn it on: portal/settings.py).
+EID_MOCK_ENABLED = env_bool("EID_MOCK_ENABLED", True)  # noqa: F405
 
 # Fast hashing: the tests create many users; the algorithm is not what they test.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

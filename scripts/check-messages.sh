@@ -10,7 +10,7 @@ trap restore EXIT
 
 ids() { msgcat --no-location --no-wrap --sort-output "$1" | grep -E '^msgid ' | sort; }
 
-.venv/bin/python manage.py makemessages -l vi -l en --no-wrap --ignore=.venv --ignore=.tools --ignore=var \
+DEBUG=1 .venv/bin/python manage.py makemessages -l vi -l en --no-wrap --ignore=.venv --ignore=.tools --ignore=var \
   --ignore=tests --ignore=bench -v0
 status=0
 for lang in vi en; do

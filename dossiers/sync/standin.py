@@ -9,12 +9,19 @@ framework-free core, :class:`StandIn`, is served as a process (tests; it prints
     python -m dossiers.sync.standin --port 0 [--latency-ms 50] [--fail-rate 0.3] ...
 
 or in a thread (:func:`serve`), under WSGI (:func:`make_wsgi_app`), or inside the development
-server (:func:`embedded_view`).
+server (:func:`embedded_view`, mounted only with DEBUG on: see ``portal/checks.py``).
+
+Its state and control endpoints (``/_state``, ``/_control``, ``/_reset``, ``/_forget``) answer
+only to the stand-in's control token in the ``X-Standin-Token`` header: the process takes it from
+``--control-token`` or ``STANDIN_CONTROL_TOKEN`` (else makes one up and prints it as a second
+line, ``STANDIN CONTROL TOKEN <token>``); the embedded one uses
+``settings.NATIONAL_PORTAL_STANDIN_TOKEN``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hmac
 import json
 import os
 import random
@@ -36,6 +43,8 @@ CODE_MAX_LENGTH = 30
 # [0-9], not \d (which takes any Unicode digit), and fullmatch, as "$" accepts a trailing "\n".
 TIME_PATTERN = re.compile(r"[0-9]{14}")
 LOG_ENV = "STANDIN_LOG"
+CONTROL_TOKEN_ENV = "STANDIN_CONTROL_TOKEN"  # noqa: S105 - a variable name
+CONTROL_HEADER = "x-standin-token"
 JSON_TYPE = ("Content-Type", "application/json; charset=utf-8")
 RATES = ("fail_rate", "timeout_rate", "drop_rate", "duplicate_rate")
 DURATIONS = ("latency_ms", "timeout_sleep_s", "token_ttl_s")
@@ -190,9 +199,13 @@ class StandIn:
         password: str = DEFAULT_PASSWORD,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        control_token: str | None = None,
         **controls: float | None,
     ) -> None:
         self._credentials = (username, password)
+        # None leaves the control endpoints open: for an instance a unit test calls directly.
+        # Every served stand-in (process, embedded view) is given a token.
+        self._control_token = control_token
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
         self._tokens: dict[str, float] = {}  # token -> expiry on the clock
@@ -276,6 +289,8 @@ class StandIn:
         headers = {str(name).lower(): value for name, value in headers.items()}
         method = method.upper()
         if path.startswith("/_"):
+            if not self._may_control(headers.get(CONTROL_HEADER, "")):
+                return _answer(403, "the stand-in's control token is needed", "403")
             return self._handle_control(method, path, body)
         endpoints = ("token", "TraCuuHoSo", UPSERT, PROGRESS, RECONCILE)
         if path not in {f"/api/{name}" for name in endpoints}:
@@ -306,6 +321,11 @@ class StandIn:
         if latency:
             self._sleep(latency)  # after the work: a slow answer, not a late write
         return answer
+
+    def _may_control(self, presented: str) -> bool:
+        if self._control_token is None:
+            return True
+        return hmac.compare_digest(presented.encode(), self._control_token.encode())
 
     def _handle_control(self, method: str, path: str, body: bytes) -> Answer:
         if path == "/_state" and method == "GET":
@@ -536,16 +556,22 @@ _embedded_lock = threading.Lock()
 
 
 def embedded_view(request: HttpRequest, path: str) -> HttpResponse:
-    """Django view for embedded mode: mount at ``_standin/national/<path:path>``."""
-    from django.conf import settings
-    from django.http import HttpResponse
+    """Django view for embedded mode: mount at ``_standin/national/<path:path>``.
 
+    Development only: ``portal/urls.py`` mounts it only when ``NATIONAL_PORTAL_STANDIN`` (DEBUG
+    on, no NATIONAL_PORTAL_URL), and it answers 404 should it be reached otherwise."""
+    from django.conf import settings
+    from django.http import Http404, HttpResponse
+
+    if not settings.NATIONAL_PORTAL_STANDIN:
+        raise Http404
     global _embedded
     with _embedded_lock:  # the development server answers in threads
         if _embedded is None:
             _embedded = StandIn(
                 username=settings.NATIONAL_PORTAL_USERNAME,
                 password=settings.NATIONAL_PORTAL_PASSWORD,
+                control_token=settings.NATIONAL_PORTAL_STANDIN_TOKEN,
             )
         standin = _embedded
     headers = dict(request.headers.items())
@@ -565,15 +591,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--username", default=DEFAULT_USERNAME)
     parser.add_argument("--password", default=DEFAULT_PASSWORD)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument(
+        "--control-token",
+        default=os.environ.get(CONTROL_TOKEN_ENV, ""),
+        help="the token /_state, /_control, /_reset and /_forget ask for (X-Standin-Token)",
+    )
     for name in (*RATES, *DURATIONS):  # --fail-rate 0.3, --latency-ms 50, ...
         parser.add_argument("--" + name.replace("_", "-"), type=float, dest=name)
     options = vars(parser.parse_args(argv))
     host, port = options.pop("host"), options.pop("port")
+    given_token = options.pop("control_token")
+    control_token = given_token or secrets.token_urlsafe(24)
     # Only the flags given, so the constructor's defaults stay the one source of them.
-    standin = StandIn(**{name: value for name, value in options.items() if value is not None})
+    standin = StandIn(
+        control_token=control_token,
+        **{name: value for name, value in options.items() if value is not None},
+    )
     server = StandInServer((host, port), standin)
     # Bound and listening already: connections made from now on wait in the backlog.
     print(f"STANDIN READY {server.url}", flush=True)
+    if not given_token:
+        print(f"STANDIN CONTROL TOKEN {control_token}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

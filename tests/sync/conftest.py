@@ -14,24 +14,41 @@ applicant = dossier_fixtures.applicant
 submitted = dossier_fixtures.submitted
 
 
+CONTROL_TOKEN = "sync-tests-control-token"
+CONTROL = {"X-Standin-Token": CONTROL_TOKEN}
+
+
 class StandInProcess:
     def __init__(self, url: str, process: subprocess.Popen):
         self.url = url
         self.process = process
 
     def control(self, **changes) -> dict:
-        return requests.post(f"{self.url}/_control", json=changes, timeout=5).json()
+        return requests.post(
+            f"{self.url}/_control", json=changes, headers=CONTROL, timeout=5
+        ).json()
 
     def state(self) -> dict:
-        return requests.get(f"{self.url}/_state", timeout=5).json()
+        return requests.get(f"{self.url}/_state", headers=CONTROL, timeout=5).json()
 
     def reset(self) -> None:
-        requests.post(f"{self.url}/_reset", json={}, timeout=5)
+        requests.post(f"{self.url}/_reset", json={}, headers=CONTROL, timeout=5)
+
+    def forget(self, code: str) -> dict:
+        return requests.post(
+            f"{self.url}/_forget", json={"MaHoSo": code}, headers=CONTROL, timeout=5
+        ).json()
 
 
 def start_standin(*args: str) -> StandInProcess:
+    """The stand-in in its own process, with the portal's credentials and a control token."""
+    credentials = [
+        "--username", settings.NATIONAL_PORTAL_USERNAME,
+        "--password", settings.NATIONAL_PORTAL_PASSWORD,
+        "--control-token", CONTROL_TOKEN,
+    ]  # fmt: skip
     process = subprocess.Popen(
-        [sys.executable, "-m", "dossiers.sync.standin", "--port", "0", *args],
+        [sys.executable, "-m", "dossiers.sync.standin", "--port", "0", *credentials, *args],
         cwd=settings.BASE_DIR,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -15,7 +15,6 @@ import tempfile
 import time
 
 import pytest
-import requests
 from django.conf import settings
 from django.db import connection
 
@@ -184,7 +183,7 @@ def test_every_change_arrives_once_in_order_through_failures_kills_and_a_redis_r
         workers.append(start_worker(standin.url, schedule_dir, "c"))
         wait_until(1.0, deadline)
 
-        state = requests.get(f"{standin.url}/_state", timeout=10).json()
+        state = standin.state()
         assert sent_share() == 1.0, f"{sent_share():.0%} sent after {DEADLINE_SECONDS} s"
         assert state["failed_injected"] > 0  # the portal did fail along the way
         for dossier_id in ids:

@@ -8,6 +8,7 @@ directly, with a fake clock and sleep where waiting would otherwise be needed.
 import contextlib
 import io
 import json
+import os
 import select
 import subprocess
 import sys
@@ -21,11 +22,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from django.http import Http404
 
 from dossiers.sync.standin import Invalid, StandIn, embedded_view, make_wsgi_app, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = "H29.68-250101-0001"
+CONTROL_TOKEN = "test-control"
 MISSING = object()  # a field taken out of the body
 # Our own 127.0.0.1 only: never through a proxy the environment may name.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -105,7 +108,8 @@ class Portal:
 
     def call(self, method: str, path: str, body=None, *, headers=None, timeout=5.0):
         data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
-        headers = {"Content-Type": "application/json", **(headers or {})}
+        control = {"X-Standin-Token": CONTROL_TOKEN} if path.startswith("/_") else {}
+        headers = {"Content-Type": "application/json", **control, **(headers or {})}
         # S310: the URL is always our stand-in's http://127.0.0.1:<port>.
         request = urllib.request.Request(self.url + path, data, headers, method=method)  # noqa: S310
         try:
@@ -150,12 +154,14 @@ class Portal:
 
 
 @contextlib.contextmanager
-def running(*flags: str) -> Iterator[tuple[str, float]]:
+def running(
+    *flags: str, token: tuple[str, ...] = ("--control-token", "test-control")
+) -> Iterator[tuple[str, float]]:
     """The stand-in's CLI in its own process: its URL and the seconds it took to be ready."""
     with tempfile.TemporaryFile() as errors:
         started = time.monotonic()
         process = subprocess.Popen(
-            [sys.executable, "-m", "dossiers.sync.standin", "--port", "0", *flags],
+            [sys.executable, "-m", "dossiers.sync.standin", "--port", "0", *token, *flags],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=errors,
@@ -605,8 +611,12 @@ def test_serve_runs_a_stand_in_in_a_thread_on_a_free_port():
     assert not thread.is_alive()
 
 
-def test_the_embedded_view_forwards_to_one_process_wide_stand_in(rf):
-    login_body = {"username": "portal", "password": "standin-secret"}
+def test_the_embedded_view_forwards_to_one_process_wide_stand_in(rf, settings):
+    settings.NATIONAL_PORTAL_STANDIN = True  # as in development (DEBUG on, no portal URL)
+    login_body = {
+        "username": settings.NATIONAL_PORTAL_USERNAME,
+        "password": settings.NATIONAL_PORTAL_PASSWORD,
+    }
     request = rf.post("/_standin/national/api/token", login_body, content_type="application/json")
 
     response = embedded_view(request, "api/token")
@@ -621,3 +631,54 @@ def test_the_embedded_view_forwards_to_one_process_wide_stand_in(rf):
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
     assert embedded_view(lookup, "api/TraCuuHoSo").status_code == 200  # same instance knows it
     assert embedded_view.csrf_exempt is True
+
+
+# --- The control endpoints answer only to the stand-in's token ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/_state"), ("POST", "/_control"), ("POST", "/_reset"), ("POST", "/_forget")],
+)
+def test_control_endpoints_refuse_a_caller_without_the_token(portal, method, path):
+    portal.upsert(record())
+    before = portal.state()
+
+    for headers in ({"X-Standin-Token": ""}, {"X-Standin-Token": "guess"}):
+        status, answer = portal.call(
+            method, path, {"fail_rate": 1, "MaHoSo": CODE}, headers=headers
+        )
+        assert (status, answer["error_code"]) == (403, "403")
+
+    after = portal.state()
+    assert after["dossiers"] == before["dossiers"]  # nothing reset or forgotten
+    assert after["control"] == before["control"]  # nothing broken
+
+
+def test_a_process_without_a_given_token_makes_one_up_and_prints_it():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dossiers.sync.standin", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "STANDIN_CONTROL_TOKEN"},
+    )
+    try:
+        url = process.stdout.readline().split()[-1]
+        token = process.stdout.readline().split()[-1]
+        client = Portal(url)
+        assert client.call("GET", "/_state", headers={"X-Standin-Token": ""})[0] == 403
+        status, _answer = client.call("GET", "/_state", headers={"X-Standin-Token": token})
+        assert status == 200
+        assert len(token) >= 24
+    finally:
+        stop(process)
+
+
+def test_the_embedded_view_answers_404_unless_the_stand_in_is_mounted(rf, settings):
+    settings.NATIONAL_PORTAL_STANDIN = False
+    request = rf.get("/_standin/national/_state", HTTP_X_STANDIN_TOKEN="anything")
+
+    with pytest.raises(Http404):
+        embedded_view(request, "_state")
