@@ -7,25 +7,37 @@ withdraws, supplements and rates under ``/api/v1/dossiers/{code}/…``; anyone h
 receipt looks a dossier up with ``POST /api/v1/track/``.
 """
 
+from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dossiers.api_office import OfficeActionsMixin
+from dossiers.api_office import DossierSerializer, OfficeActionsMixin
 from dossiers.errors import DossierError, TransitionNotAllowed
 from dossiers.models import Dossier, DossierEvent, ResultDelivery
-from dossiers.models_documents import DocumentKind, DossierRating, Rating
-from dossiers.selectors import dossier_visible_to, dossiers_of_applicant, result_visible
+from dossiers.models_documents import DossierRating, Rating
+from dossiers.selectors import (
+    citizen_documents,
+    dossier_visible_to,
+    dossiers_of_applicant,
+    public_timeline,
+)
 from dossiers.services import dossier_rate, dossier_supplement, dossier_withdraw
 from dossiers.submission import dossier_submit_online
 from dossiers.sync.inbound import FromNationalPortal, InboundDossier, dossier_accept_from_national
 from dossiers.tracking import client_address, dossier_track, tracked, tracking_attempt_allowed
+from portal.schema import CONFLICT, ERROR
 from procedures.models import DocumentComponent, Procedure
 
 
@@ -51,23 +63,6 @@ class SubmissionSerializer(serializers.Serializer):
     applicant_commune = serializers.RegexField(r"^\d{5}$", max_length=5)
     reception_agency = serializers.CharField(max_length=13, required=False, allow_blank=True)
     result_delivery = serializers.ChoiceField(choices=ResultDelivery.choices, required=False)
-
-
-class DossierSerializer(serializers.Serializer):
-    # A plain serializer: a ModelSerializer rebuilds its fields from the model on every call.
-    code = serializers.CharField()
-    procedure = serializers.CharField(source="procedure.code")
-    status = serializers.IntegerField()
-    status_name = serializers.CharField(source="get_status_display")
-    channel = serializers.IntegerField()
-    agency = serializers.CharField(source="agency.identifier")
-    reception_agency = serializers.CharField(source="reception_agency.identifier")
-    applicant_name = serializers.CharField()
-    submitted_at = serializers.DateTimeField()
-    received_at = serializers.DateTimeField(allow_null=True)
-    appointment_at = serializers.DateTimeField(allow_null=True)
-    finished_at = serializers.DateTimeField(allow_null=True)
-    returned_at = serializers.DateTimeField(allow_null=True)
 
 
 SUBMISSION_FIELDS = tuple(
@@ -167,19 +162,30 @@ class SupplementRequestSerializer(serializers.Serializer):
 
 class DossierDetailSerializer(DossierSerializer):
     tracking_secret = serializers.CharField()
-    events = EventSerializer(many=True)
+    events = serializers.SerializerMethodField()
     documents = serializers.SerializerMethodField()
     supplement_requests = SupplementRequestSerializer(many=True)
     rating = serializers.CharField(source="rating.rating", default=None)
 
+    def _staff(self, dossier) -> bool:
+        """Officers (not the applicant) get the whole record and every file."""
+        request = self.context.get("request")
+        return request is not None and request.user.pk != dossier.applicant_id
+
     @extend_schema_field(DocumentSerializer(many=True))
     def get_documents(self, dossier):
-        documents = [
-            d
-            for d in dossier.documents.all()
-            if d.kind != DocumentKind.RESULT or result_visible(dossier)
-        ]
+        """The applicant's files and the one issued result (drafts stay internal)."""
+        documents = dossier.documents.all() if self._staff(dossier) else citizen_documents(dossier)
         return DocumentSerializer(documents, many=True, context=self.context).data
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, dossier):
+        """The applicant's record: changes of status and the reasons written for them."""
+        if self._staff(dossier):
+            events = dossier.events.select_related("agency")
+        else:
+            events = public_timeline(dossier, with_notes=True)
+        return EventSerializer(events, many=True).data
 
 
 class WithdrawSerializer(serializers.Serializer):
@@ -191,6 +197,7 @@ class RatingSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
+@extend_schema_serializer(component_name="SupplementAnswer")
 class SupplementSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     file = serializers.ListField(
@@ -241,6 +248,11 @@ class DossierViewSet(
     permission_classes = [permissions.IsAuthenticated]
     lookup_field = "code"
     lookup_value_regex = r"[0-9A-Za-z.\-]+"
+
+    @property
+    def throttle_scope(self) -> str | None:
+        """Submissions have their own limit per citizen (ScopedThrottle reads this)."""
+        return "submission" if getattr(self, "action", None) == "create" else None
 
     def get_permissions(self):
         if self.action in ("create", "list"):
@@ -304,7 +316,7 @@ class DossierViewSet(
             ) from exc
         return Response(dossier_summary(dossier), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=WithdrawSerializer, responses={200: DossierSerializer})
+    @extend_schema(request=WithdrawSerializer, responses={200: DossierSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, code=None):
         """Withdraw the dossier (status 7) while the agency has not decided on it (409 if not)."""
@@ -319,7 +331,7 @@ class DossierViewSet(
             return _service_error(exc)
         return Response(DossierSerializer(dossier).data)
 
-    @extend_schema(request=RatingSerializer, responses={201: RatingSerializer})
+    @extend_schema(request=RatingSerializer, responses={201: RatingSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def rating(self, request, code=None):
         """Rate the service once the result is ready; once per dossier (409 otherwise)."""
@@ -341,7 +353,7 @@ class DossierViewSet(
 
     @extend_schema(
         request={"multipart/form-data": SupplementSerializer},
-        responses={200: DossierDetailSerializer},
+        responses={200: DossierDetailSerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def supplement(self, request, code=None):
@@ -418,13 +430,24 @@ class TrackView(APIView):
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
+    throttle_scope = "tracking"
 
-    @extend_schema(request=TrackingRequestSerializer, responses={200: TrackedSerializer})
+    @extend_schema(
+        request=TrackingRequestSerializer,
+        responses={
+            200: TrackedSerializer,
+            404: OpenApiResponse(ERROR, description="No dossier has this code and secret."),
+        },
+    )
     def post(self, request):
         data = TrackingRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if not tracking_attempt_allowed(client_address(request)):
-            raise Throttled(detail=_("Too many lookups from your connection. Try again later."))
+            refusal = Throttled(
+                detail=str(_("Too many lookups from your connection. Try again later."))
+            )
+            refusal.wait = settings.TRACKING_RATE_LIMIT[1]  # Retry-After, without DRF's text
+            raise refusal
         dossier = dossier_track(**data.validated_data)
         if dossier is None:
             raise NotFound(_("No dossier matches this code and tracking secret."))
@@ -450,8 +473,13 @@ class NationalDossierView(APIView):
 
     authentication_classes = []
     permission_classes = [FromNationalPortal]
+    throttle_scope = "national_inbound"
 
-    @extend_schema(request=InboundDossier, responses={200: InboundAnswer, 201: InboundAnswer})
+    @extend_schema(
+        request=InboundDossier,
+        responses={200: InboundAnswer, 201: InboundAnswer},
+        auth=[{"nationalPortalToken": []}],
+    )
     def post(self, request):
         data = InboundDossier(data=request.data)
         data.is_valid(raise_exception=True)

@@ -16,7 +16,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from dossiers.models import SECRET_ALPHABET, SECRET_LENGTH, Dossier, DossierEvent, Status
+from dossiers.models import SECRET_ALPHABET, SECRET_LENGTH, Dossier, Status
+from dossiers.selectors import public_timeline
+from portal.clientip import client_ip
 
 # Compared against when the code is unknown, so both answers cost the same.
 _ABSENT = "!" * SECRET_LENGTH
@@ -70,7 +72,8 @@ def tracking_path(dossier: Dossier) -> str:
 
 
 def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address from the trusted proxy chain (one rule: portal.clientip)."""
+    return client_ip(request) or "unknown"
 
 
 def masked_name(name: str) -> str:
@@ -99,9 +102,7 @@ class Tracked:
 
 def tracked(dossier: Dossier) -> Tracked:
     """What public tracking shows of ``dossier``: status changes, not officers' notes."""
-    events = dossier.events.filter(
-        kind__in=(DossierEvent.Kind.SUBMITTED, DossierEvent.Kind.TRANSITION)
-    ).select_related("agency")
+    events = public_timeline(dossier, with_notes=False)
     steps = [
         TrackedStep(
             at=event.at,

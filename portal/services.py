@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from portal.clientip import client_ip
 from portal.models import CitizenProfile, IdentityLevel, SignInEvent, User
 from portal.validators import validate_cccd
 
@@ -12,8 +13,7 @@ from portal.validators import validate_cccd
 def _client(request) -> tuple[str | None, str]:
     if request is None:
         return None, ""
-    ip = request.META.get("REMOTE_ADDR") or None
-    return ip, request.META.get("HTTP_USER_AGENT", "")[:300]
+    return client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
 def sign_in_event_record(

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from portal.clientip import client_ip
 from portal.forms import StaffLoginForm, TokenForm
 from portal.models import SignInEvent
 from portal.services import sign_in_event_record, totp_device_confirm, totp_device_start
@@ -56,14 +58,64 @@ class StaffLoginView(auth_views.LoginView):
             return redirect(with_next(reverse(target), self.get_success_url()))
         return response
 
+    def post(self, request, *args, **kwargs):
+        # Past the per-address limit nothing is checked, so guessing across accounts stops; the
+        # per-account lockout (axes) counts each account from each address on its own.
+        if address_failures(request) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT:
+            sign_in_event_record(
+                request=request,
+                kind=SignInEvent.Kind.LOCKED_OUT,
+                username=request.POST.get("username", ""),
+            )
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(
+                None,
+                _(
+                    "Too many failed sign-ins from your connection. Please wait %(minutes)d "
+                    "minutes and try again."
+                )
+                % {"minutes": settings.LOGIN_ADDRESS_WINDOW_SECONDS // 60},
+            )
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(settings.LOGIN_ADDRESS_WINDOW_SECONDS)
+            return response
+        return super().post(request, *args, **kwargs)
+
     def form_invalid(self, form):
         locked = getattr(self.request, "axes_locked_out", False)
+        if not locked:
+            address_failure_count(self.request)
         sign_in_event_record(
             request=self.request,
             kind=SignInEvent.Kind.LOCKED_OUT if locked else SignInEvent.Kind.PASSWORD_FAILED,
             username=self.request.POST.get("username", ""),
         )
         return super().form_invalid(form)
+
+
+def _address_key(request) -> str:
+    return f"login-failures:{client_ip(request)}"
+
+
+def address_failures(request) -> int:
+    """Failed sign-ins from the client's address in the window. Without the cache (Redis down)
+    this limit fails open: the per-account lockout, kept in the database, still holds."""
+    try:
+        return int(cache.get(_address_key(request)) or 0)
+    except Exception:
+        return 0
+
+
+def address_failure_count(request) -> None:
+    key, window = _address_key(request), settings.LOGIN_ADDRESS_WINDOW_SECONDS
+    try:
+        if not cache.add(key, 1, timeout=window):
+            cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+    except Exception:  # noqa: S110 - the cache is down: fail open (see above)
+        pass
 
 
 def with_next(url: str, next_url: str) -> str:

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -96,6 +96,32 @@ class VerifySerializer(serializers.Serializer):
     file = serializers.FileField(help_text=gettext_lazy("the signed PDF"))
 
 
+class SignatureReportSerializer(serializers.Serializer):
+    signer = serializers.CharField(allow_blank=True)
+    position = serializers.CharField(allow_blank=True)
+    agency = serializers.CharField(allow_blank=True)
+    agency_identifier = serializers.CharField(allow_blank=True)
+    serial = serializers.CharField(allow_blank=True)
+    signed_at = serializers.CharField(allow_blank=True)
+    intact = serializers.BooleanField()
+    trusted = serializers.BooleanField()
+    covers_whole_file = serializers.BooleanField()
+    status_at_signing = serializers.CharField()
+    status_now = serializers.CharField()
+    revoked_at = serializers.CharField(allow_blank=True)
+    problems = serializers.ListField(child=serializers.CharField())
+
+
+VERDICT = inline_serializer(
+    "Verdict",
+    {
+        "valid": serializers.BooleanField(),
+        "reason": serializers.CharField(allow_blank=True),
+        "signatures": SignatureReportSerializer(many=True),
+    },
+)
+
+
 class VerifyView(APIView):
     """Verify a signed PDF: the verdict and, per signature, signer, position, agency, time,
     integrity, trust and certificate status at signing and now."""
@@ -103,8 +129,10 @@ class VerifyView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
     parser_classes = [MultiPartParser]
+    # Up to 20 MB of PDF and its cryptography per call: a tight limit per address.
+    throttle_scope = "verification"
 
-    @extend_schema(request={"multipart/form-data": VerifySerializer}, responses={200: dict})
+    @extend_schema(request={"multipart/form-data": VerifySerializer}, responses={200: VERDICT})
     def post(self, request):
         data = VerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -3,9 +3,8 @@
 import django_filters
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
-from rest_framework.throttling import AnonRateThrottle
 
 from units import selectors
 from units.models import Agency, AgencyKind, Unit, UnitLevel, UnitType
@@ -99,9 +98,17 @@ class AgencyFilter(django_filters.FilterSet):
         )
 
 
+PROVINCE_CODE = {"type": "string", "pattern": r"^\d{2}$"}
+SEARCH = OpenApiParameter("search", {"type": "string", "maxLength": 100})
+
+
 @extend_schema_view(
     list=extend_schema(
-        summary="Provinces and communes (and former districts with level=former_district)"
+        summary="Provinces and communes (and former districts with level=former_district)",
+        parameters=[
+            OpenApiParameter("parent", PROVINCE_CODE, description="2-digit province code"),
+            SEARCH,
+        ],
     ),
     retrieve=extend_schema(summary="One unit by its official code, with its agencies"),
 )
@@ -111,7 +118,6 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = UnitFilter
     lookup_field = "code"
     lookup_value_regex = r"\d{2,5}"
-    throttle_classes = [AnonRateThrottle]
 
     def get_queryset(self):
         if self.action == "retrieve":
@@ -125,7 +131,18 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Agencies (departments, service centres, commune committees)"),
+    list=extend_schema(
+        summary="Agencies (departments, service centres, commune committees)",
+        parameters=[
+            OpenApiParameter(
+                "unit",
+                {"type": "string", "pattern": r"^(\d{2}|\d{5})$"},
+                description="2-digit province or 5-digit commune code",
+            ),
+            OpenApiParameter("province", PROVINCE_CODE, description="2-digit province code"),
+            SEARCH,
+        ],
+    ),
     retrieve=extend_schema(summary="One agency by its electronic identifier"),
 )
 class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
@@ -134,7 +151,6 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = AgencyFilter
     lookup_field = "identifier"
     lookup_value_regex = r"[0-9A-Z.]+"
-    throttle_classes = [AnonRateThrottle]
 
     def get_queryset(self):
         if self.action == "retrieve":
