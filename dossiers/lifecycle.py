@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from dossiers.errors import Conflict, NotPermitted, StaleDossier, TransitionNotAllowed
 from dossiers.models import Dossier, DossierEvent, Status, Step
 from dossiers.models_work import DeniedAction, Extension, OutboxEntry, PaymentMethod
+from portal.dispatch import after_commit
 from units.models import Agency, Membership, Role
 
 logger = logging.getLogger("dossiers.lifecycle")
@@ -356,7 +357,7 @@ def _perform(action, dossier, actor, change, revision, event_kind) -> Dossier:
         from dossiers.tasks import send_status_notice
 
         pk = locked.pk
-        transaction.on_commit(lambda: send_status_notice.delay(pk))
+        after_commit(send_status_notice, pk)
     return locked
 
 
@@ -380,7 +381,10 @@ def outbox_write(dossier: Dossier, event: DossierEvent | None) -> OutboxEntry:
     )
     if settings.SYNC_ENABLED:
         pk = dossier.pk
-        transaction.on_commit(lambda: relay.kick(pk))
+        after_commit(relay.kick, pk)
+    from dossiers.reports.tasks import follow_changes
+
+    follow_changes()  # embedded mode (no beat): the reports count the change once committed
     return entry
 
 
@@ -486,7 +490,7 @@ def receive(
     if done.applicant_email:
         from dossiers.tasks import send_received_notice
 
-        transaction.on_commit(lambda: send_received_notice.delay(done.pk))
+        after_commit(send_received_notice, done.pk)
     return done
 
 
@@ -540,7 +544,7 @@ def request_supplement(
     if locked.applicant_email:
         from dossiers.tasks import send_supplement_notice
 
-        transaction.on_commit(lambda: send_supplement_notice.delay(locked.pk))
+        after_commit(send_supplement_notice, locked.pk)
     return request
 
 

@@ -11,6 +11,7 @@ from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 
 from dossiers.models import OPEN_STATUSES, Dossier, DossierEvent
+from portal.dispatch import after_commit
 from procedures.errors import ReassignmentError
 from procedures.hooks import RerouteRequest
 from units.models import Agency, AgencyKind, Succession, Unit, UnitLevel
@@ -176,7 +177,6 @@ class DossierRerouter:
 def _outbox(pairs: list[tuple[Dossier, DossierEvent]]) -> None:
     """Each moved dossier's new revision goes to the national portal (its agency changed)."""
     from django.conf import settings
-    from django.db import transaction
 
     from dossiers.models_work import OutboxEntry
     from dossiers.sync import payload, relay
@@ -195,4 +195,4 @@ def _outbox(pairs: list[tuple[Dossier, DossierEvent]]) -> None:
         batch_size=2000,
     )
     if settings.SYNC_ENABLED:
-        transaction.on_commit(relay.sweep)
+        after_commit(relay.sweep)

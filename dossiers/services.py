@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.models import Channel, Dossier, DossierEvent, Status
+from portal.dispatch import after_commit
 from units.models import Agency
 
 NEXT_SEQUENCE = (
@@ -81,7 +82,7 @@ def dossier_create(
     if dossier.applicant_email:
         from dossiers.tasks import send_submission_confirmation
 
-        transaction.on_commit(lambda: send_submission_confirmation.delay(dossier.pk))
+        after_commit(send_submission_confirmation, dossier.pk)
     event = DossierEvent.objects.create(
         dossier=dossier,
         kind=DossierEvent.Kind.SUBMITTED,
@@ -175,4 +176,7 @@ def _rate(*, dossier: Dossier, actor, rating: str, comment: str):
         raise TransitionNotAllowed(_("This dossier has already been rated."))
     if rating not in Rating.values:
         raise TransitionNotAllowed(_("Choose one of the ratings."))
+    from dossiers.reports.tasks import follow_changes
+
+    follow_changes()  # embedded mode (no beat): the satisfaction figures count it at once
     return DossierRating.objects.create(dossier=locked, rating=rating, comment=comment.strip())

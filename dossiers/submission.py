@@ -237,6 +237,10 @@ def _make_dossier(*, applicant, procedure, version, data, commune, case, deliver
             or agency
         )
     profile = getattr(applicant, "citizen_profile", None)
+    id_number = data.get("applicant_id_number", "").strip()
+    # VNeID vouches for the account holder's CCCD only: a dossier in another person's name (an
+    # ID typed that is not the profile's) is not "verified by VNeID".
+    verified = bool(getattr(profile, "vneid_verified", False)) and id_number == profile.cccd
     # The callers hold the transaction: no savepoint of its own.
     return dossier_create(
         version=version,
@@ -246,12 +250,12 @@ def _make_dossier(*, applicant, procedure, version, data, commune, case, deliver
         channel=Channel.ONLINE,
         applicant=applicant,
         applicant_name=data["applicant_name"].strip(),
-        applicant_id_number=data.get("applicant_id_number", "").strip(),
+        applicant_id_number=id_number,
         applicant_phone=data.get("applicant_phone", "").strip(),
         applicant_email=data.get("applicant_email", "").strip(),
         applicant_address=data.get("applicant_address", "").strip(),
         applicant_commune=commune,
-        vneid_verified=getattr(profile, "vneid_verified", False),
+        vneid_verified=verified,
         case=case,
         result_delivery=delivery,
     )

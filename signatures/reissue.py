@@ -16,9 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.dispatch import after_commit
 from portal.models import User
 from signatures import ca
 from signatures.models import Certificate, Position, ReissueBatch, RevocationReason
+from units.models import Membership
 
 
 class PositionListInvalid(ValueError):
@@ -34,14 +36,22 @@ class Row:
     holder: str
 
 
-def parse_positions(content: bytes | str) -> list[Row]:
-    """The rows of a position list (CSV with a header); every bad line is named."""
+def parse_positions(content: bytes | str, *, agency) -> list[Row]:
+    """The rows of ``agency``'s position list (CSV with a header); every bad line is named.
+
+    A holder must be an active staff member of ``agency``: anyone else (a member of another
+    agency or province, a citizen, nobody) gets the same message, so the upload cannot be used to
+    learn which accounts exist."""
     text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"code", "title", "holder"} <= set(reader.fieldnames):
         raise PositionListInvalid([_("The file needs the columns code, title and holder.")])
     rows, errors, seen = [], [], set()
-    usernames = set(User.objects.values_list("username", flat=True))
+    usernames = set(
+        Membership.objects.filter(agency=agency, is_active=True).values_list(
+            "user__username", flat=True
+        )
+    )
     for line, record in enumerate(reader, start=2):
         code = (record.get("code") or "").strip()
         title = (record.get("title") or "").strip()
@@ -56,7 +66,8 @@ def parse_positions(content: bytes | str) -> list[Row]:
             continue
         if holder and holder not in usernames:
             errors.append(
-                _("Line %(line)d: no staff account %(holder)s.") % {"line": line, "holder": holder}
+                _("Line %(line)d: %(holder)s is not a staff member of this agency.")
+                % {"line": line, "holder": holder}
             )
             continue
         seen.add(code)
@@ -76,7 +87,7 @@ def reissue_start(*, agency, rows: list[Row], user) -> ReissueBatch:
     )
     from signatures.tasks import apply_reissue
 
-    transaction.on_commit(lambda: apply_reissue.delay(batch.pk))
+    after_commit(apply_reissue, batch.pk)
     return batch
 
 

@@ -50,7 +50,7 @@ def positions(request):
             error = _("The file is larger than 2 MB.")
         else:
             try:
-                rows = parse_positions(upload.read())
+                rows = parse_positions(upload.read(), agency=agency)
             except (PositionListInvalid, UnicodeDecodeError) as exc:
                 error = "; ".join(getattr(exc, "errors", [_("The file is not UTF-8 text.")]))
             else:

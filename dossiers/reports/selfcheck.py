@@ -17,6 +17,7 @@ scope it is given.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,6 +34,8 @@ from dossiers.reports.selectors import Period, Scope
 from dossiers.sync import client
 from dossiers.sync.shape import parse_time
 from units.models import Agency
+
+logger = logging.getLogger(__name__)
 
 # What the processing-progress indicator counts (Decision 766: 20 x (early + on time, with
 # those in progress on time) / received and processed).
@@ -133,10 +136,14 @@ def held_records(agencies: list[str], start: dt.datetime, end: dt.datetime) -> l
                 agencies=chunk, start=start, end=end, page=page, size=PAGE_SIZE
             )
             if answer.outcome != "ok":
-                raise PortalUnavailable(_unavailable(), answer.error or str(answer.http_status))
+                # The full error names the portal's host, port and path: logged for the
+                # operators, never shown (the answer says only what kind of failure it was).
+                logger.warning("self-check: national portal unreadable: %s", answer.error)
+                kind = f"http_{answer.http_status}" if answer.http_status else "unreachable"
+                raise PortalUnavailable(_unavailable(), kind)
             total, items = answer.body.get("TongSo"), answer.body.get("DanhSachHoSo")
             if not isinstance(total, int) or not isinstance(items, list):
-                raise PortalUnavailable(_unavailable(), "unexpected answer")
+                raise PortalUnavailable(_unavailable(), "unexpected_answer")
             if before + total > MAX_DOSSIERS:
                 raise TooManyDossiers(_too_many())
             records.extend(

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.dispatch import after_commit
 from procedures.errors import AssignmentOverlapError, ReassignmentError
 from procedures.hooks import RerouteRequest, rerouters
 from procedures.models import Assignment, CatalogueEvent, Level, Procedure, ReassignmentBatch
@@ -422,7 +423,7 @@ def reassignment_schedule(
         reason=reason,
         actor=actor,
     )
-    transaction.on_commit(lambda: apply_reassignment_batch.delay(batch.pk))
+    after_commit(apply_reassignment_batch, batch.pk)
     return batch
 
 

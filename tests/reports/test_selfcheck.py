@@ -18,7 +18,6 @@ import datetime as dt
 import json
 
 import pytest
-import requests
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -172,8 +171,7 @@ def test_what_the_portal_holds_gives_our_score_then_names_the_two_dossiers_that_
         "api/DongBoHoSoMC", {"HoSo": changed}, idempotency_key=f"{a.code}:{revision}"
     )
     assert written.outcome == "ok"
-    forgot = requests.post(f"{standin.url}/_forget", json={"MaHoSo": b.code}, timeout=5)
-    assert forgot.json()["message"] == "forgotten"
+    assert standin.forget(b.code)["message"] == "forgotten"
 
     got = client.get(api)
 
@@ -257,8 +255,17 @@ def test_a_portal_that_cannot_be_read_gives_503_and_a_message(client, registry, 
     assert 'data-testid="self-check-error"' in html
     assert "The National Public Service Portal cannot be read now" in html
 
-    settings.NATIONAL_PORTAL_URL = "http://127.0.0.1:9/"  # nothing listens there
-    assert client.get(f"/api/v1/reports/self-check/?province=68&{period()}").status_code == 503
+    settings.NATIONAL_PORTAL_URL = "http://127.0.0.1:9/secret-path/"  # nothing listens there
+    down = client.get(f"/api/v1/reports/self-check/?province=68&{period()}")
+    down_page = client.get(f"/reports/self-check/?province=68&{period()}")
+    assert down.status_code == 503 and down_page.status_code == 503
+    assert down.json() == {"detail": api.json()["detail"], "error": "unreachable"}
+    assert api.json()["error"] == "http_503"
+    # The portal's internal address is for the operators' log, never for the answer.
+    for body in (api.content, down.content, page.content, down_page.content):
+        text = body.decode()
+        assert standin.url.split("//")[1] not in text
+        assert "127.0.0.1" not in text and "secret-path" not in text
 
 
 def test_another_province_gets_403_and_nothing_is_read_or_shown(client, standin, four):

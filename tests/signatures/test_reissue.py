@@ -8,7 +8,7 @@ from signatures import ca, pdf
 from signatures.models import Certificate, Position, ReissueBatch
 from signatures.reissue import PositionListInvalid, parse_positions, reissue_apply
 from tests.factories.portal import UserFactory
-from tests.factories.units import AgencyFactory
+from tests.factories.units import AgencyFactory, MembershipFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,12 @@ def agency(commune_a):
 
 
 @pytest.fixture
-def officials():
-    return [UserFactory(full_name=f"Cán bộ số {i}") for i in range(60)]
+def officials(agency):
+    """Sixty staff members of the agency (a position's holder must be one)."""
+    users = [UserFactory(full_name=f"Cán bộ số {i}") for i in range(60)]
+    for user in users:
+        MembershipFactory(agency=agency, user=user)
+    return users
 
 
 def test_fifty_positions_reissued_with_a_report_and_old_certificates_revoked(
@@ -51,7 +55,7 @@ def test_fifty_positions_reissued_with_a_report_and_old_certificates_revoked(
         for c, t, h in second
     ]
     second += [(f"MOI{i}", f"Vị trí mới {i}", officials[55].username) for i in range(8)]
-    rows = parse_positions(csv_of(second))
+    rows = parse_positions(csv_of(second), agency=agency)
     again = ReissueBatch.objects.create(
         agency=agency, positions=[r.__dict__ for r in rows], total=len(rows) + 50
     )
@@ -93,9 +97,34 @@ def test_a_bad_list_names_every_bad_line_and_changes_nothing(agency, officials):
     content += b"B2,Pho phong,khong-co-ai\n"
 
     with pytest.raises(PositionListInvalid) as caught:
-        parse_positions(content)
+        parse_positions(content, agency=agency)
 
     assert len(caught.value.errors) == 3
+    assert not Position.objects.exists()
+
+
+def test_only_members_of_the_agency_may_hold_its_positions_and_nothing_tells_who_exists(
+    agency, officials, citizen, officer_b, english
+):
+    elsewhere = MembershipFactory(agency=AgencyFactory(unit=UnitFactory(code="01"))).user
+    cases = {
+        "B1": citizen.username,  # a citizen's account exists, and must not be revealed
+        "B2": officer_b.username,  # staff of another commune
+        "B3": elsewhere.username,  # staff of another province
+        "B4": "khong-co-ai",  # nobody
+    }
+    content = csv_of([("A1", "Trưởng phòng", officials[0].username)])
+    content += "".join(f"{code},Phó phòng,{holder}\n" for code, holder in cases.items()).encode()
+
+    with pytest.raises(PositionListInvalid) as caught:
+        parse_positions(content, agency=agency)
+
+    messages = caught.value.errors
+    assert len(messages) == 4
+    for line, holder in enumerate(cases.values(), start=3):
+        assert messages[line - 3] == (
+            f"Line {line}: {holder} is not a staff member of this agency."
+        )
     assert not Position.objects.exists()
 
 
