@@ -5,6 +5,7 @@ service of ``dossiers.submission`` or ``dossiers.services``. A citizen only ever
 dossiers and drafts; anyone else's answer 404, as if they did not exist.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -27,7 +28,12 @@ from dossiers.forms import (
 from dossiers.models import Dossier, ResultDelivery, Status
 from dossiers.models_documents import DocumentKind, DossierDocument, DossierDraft, DossierRating
 from dossiers.receipts import receipt_pdf
-from dossiers.selectors import dossiers_of_applicant, result_visible
+from dossiers.selectors import (
+    citizen_file_name,
+    dossiers_of_applicant,
+    issued_results,
+    public_timeline,
+)
 from dossiers.services import (
     RATEABLE,
     WITHDRAWABLE,
@@ -347,15 +353,13 @@ def _detail_context(
     return {
         "open_request": open_request,
         "supplement_errors": supplement_errors,
-        "results": [d for d in documents if d.kind == DocumentKind.RESULT]
-        if result_visible(dossier)
-        else [],
+        "results": issued_results(dossier),
         "rating": rating,
         "can_rate": rating is None and dossier.status in RATEABLE,
         "rating_form": rating_form or RatingForm(),
         "dossier": dossier,
         "overdue": _is_overdue(dossier, timezone.now()),
-        "events": dossier.events.select_related("agency"),
+        "events": public_timeline(dossier, with_notes=True),
         "documents": [d for d in documents if d.kind != DocumentKind.RESULT],
         "can_withdraw": dossier.status in WITHDRAWABLE,
         "withdraw_form": withdraw_form or WithdrawForm(),
@@ -449,15 +453,19 @@ def dossier_document(request, code: str, pk: int):
     """One file of the citizen's dossier, from private storage."""
     dossier = _own_dossier(request, code)
     document = get_object_or_404(DossierDocument, pk=pk, dossier=dossier)
-    if document.kind == DocumentKind.RESULT and not result_visible(dossier):
-        raise Http404
+    if document.kind == DocumentKind.RESULT and document not in issued_results(dossier):
+        raise Http404  # drafts and superseded results stay internal
     if not document.file:
         # Held by link only (a dossier from the national portal): send the citizen there.
         return redirect(document.remote_url) if document.remote_url else HttpResponse(status=404)
     return FileResponse(
         document.file.open("rb"),
         as_attachment=True,
-        filename=download_name(document),
+        filename=(
+            citizen_file_name(dossier, document)
+            if document.kind == DocumentKind.RESULT
+            else download_name(document)
+        ),
         content_type=document.mime,
     )
 
@@ -489,6 +497,8 @@ def track(request):
         else:
             status = 400
     response = render(request, "dossiers/track.html", context, status=status)
+    if status == 429:
+        response["Retry-After"] = str(settings.TRACKING_RATE_LIMIT[1])
     # The secret is in the address: keep it out of caches and other sites' logs.
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
