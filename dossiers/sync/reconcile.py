@@ -79,33 +79,40 @@ def reconcile(*, days: int = 7, limit: int = 5000) -> ReconciliationRun:
 
 
 def dead_letter_digest() -> int:
-    """E-mail the administrators the dead letters (once a day); returns how many there are."""
+    """E-mail the administrators the dead letters (once a day), each only those of the
+    provinces they administer (``outbox_visible_to``; superusers all); returns how many
+    there are in all."""
+    from dossiers.sync.selectors import outbox_visible_to
     from portal.models import User
     from units.models import Role
 
-    dead = OutboxEntry.objects.filter(state=OutboxEntry.State.DEAD).order_by("id")
-    count = dead.count()
+    count = OutboxEntry.objects.filter(state=OutboxEntry.State.DEAD).count()
     if not count:
         return 0
-    recipients = list(
+    recipients = (
         User.objects.filter(
-            Q(is_superuser=True) | Q(memberships__role=Role.PROVINCE_ADMIN), is_active=True
+            Q(is_superuser=True)
+            | Q(memberships__role=Role.PROVINCE_ADMIN, memberships__is_active=True),
+            is_active=True,
         )
         .exclude(email="")
-        .values_list("email", flat=True)
         .distinct()
+        .order_by("id")
     )
-    if not recipients:
-        return count
     with translation.override(settings.LANGUAGE_CODE):
-        lines = [
-            f"{e.payload.get('MaHoSo', e.dossier_id)} @{e.revision}: {e.last_error[:200]}"
-            for e in dead[:50]
-        ]
-        send_mail(
-            _("%(count)d changes were not accepted by the national portal") % {"count": count},
-            "\n".join(lines) + "\n\n" + settings.SITE_URL.rstrip("/") + "/sync/",
-            None,
-            recipients,
-        )
+        for user in recipients:
+            dead = outbox_visible_to(user).filter(state=OutboxEntry.State.DEAD).order_by("id")
+            theirs = dead.count()
+            if not theirs:
+                continue
+            lines = [
+                f"{e.payload.get('MaHoSo', e.dossier_id)} @{e.revision}: {e.last_error[:200]}"
+                for e in dead[:50]
+            ]
+            send_mail(
+                _("%(count)d changes were not accepted by the national portal") % {"count": theirs},
+                "\n".join(lines) + "\n\n" + settings.SITE_URL.rstrip("/") + "/sync/",
+                None,
+                [user.email],
+            )
     return count

@@ -557,3 +557,22 @@ def test_django_admin_is_for_the_operators_only(world, actor, page):
 def test_the_tables_cover_every_actor():
     assert set(ADMINISTERS) | set(OPENS) | set(NON_ADMINS) | {"anonymous"} == set(ACTORS)
     assert set(DASHBOARD_SCOPE) <= set(ACTORS)
+
+
+def test_the_dead_letter_digest_mails_each_administrator_only_their_provinces(world, mailoutbox):
+    """The morning e-mail lists what the sync page lists: each recipient their own share."""
+    from dossiers.sync.reconcile import dead_letter_digest
+
+    for actor in ADMINISTERS:
+        User.objects.filter(pk=world.users[actor].pk).update(email=f"{actor}@example.vn")
+    User.objects.exclude(pk__in=[world.users[a].pk for a in ADMINISTERS]).update(email="")
+
+    assert dead_letter_digest() == OutboxEntry.objects.filter(state="dead").count()
+
+    mails = {tuple(m.to): m.body for m in mailoutbox}
+    assert set(mails) == {(f"{actor}@example.vn",) for actor in ADMINISTERS}
+    for actor, items in ADMINISTERS.items():
+        body = mails[(f"{actor}@example.vn",)]
+        for item in ITEMS:
+            assert (world.dossiers[item].code in body) == (item in items), (actor, item)
+            assert (f"LOI-DONG-BO-{item.upper()}" in body) == (item in items), (actor, item)
