@@ -3,6 +3,7 @@
 from django.urls import path
 
 from dossiers import views_office as views
+from dossiers import views_signing
 
 app_name = "office"
 urlpatterns = [
@@ -21,4 +22,5 @@ urlpatterns = [
     path("office/intake/", views.intake, name="intake"),
     path("office/dashboard/", views.dashboard, name="dashboard"),
     path("office/notices/", views.notices, name="notices"),
+    path("office/sign/", views_signing.sign_batch_page, name="sign-batch"),
 ]

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from dossiers.api import DossierViewSet, NationalDossierView, TrackView
 from dossiers.api_office import QueueCountsView, QueueView
+from dossiers.api_signing import SignBatchView
 from dossiers.reports.urls import page_urlpatterns, report_urlpatterns
 from portal import eid, views
 from portal.health import PortalHealthView
@@ -48,6 +49,7 @@ urlpatterns = [
     path("health/", PortalHealthView.as_view(), name="health"),
     path("api/v1/track/", TrackView.as_view(), name="api-track"),
     path("api/v1/signatures/verify", VerifyView.as_view(), name="api-signatures-verify"),
+    path("api/v1/signatures/batch/", SignBatchView.as_view(), name="api-signatures-batch"),
     path("api/v1/queues/", QueueCountsView.as_view(), name="api-queues"),
     path("api/v1/queues/<str:name>/", QueueView.as_view(), name="api-queue"),
     path("api/v1/national/dossiers/", NationalDossierView.as_view(), name="api-national-dossiers"),

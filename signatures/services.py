@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -76,6 +77,29 @@ def certificate_for(*, user, agency) -> Certificate:
             "position": latest.position.title
         }
     raise SigningRefused(reason)
+
+
+def has_authenticator(user) -> bool:
+    """Whether ``user`` has enrolled an authenticator app (signing asks for its code)."""
+    from django_otp import devices_for_user
+
+    return any(True for _device in devices_for_user(user, confirmed=True))
+
+
+def _second_factor(actor, otp_token: str) -> None:
+    """The leader's code, checked once per signing (or batch); SigningRefused says why not."""
+    if not has_authenticator(actor):
+        raise SigningRefused(
+            _(
+                "You have not set up an authenticator app yet: signing asks for its code. Set it "
+                "up (scan a QR code with your phone), then sign."
+            ),
+            field="otp_token",
+        )
+    if not second_factor_ok(actor, otp_token):
+        raise SigningRefused(
+            _("The code from your authenticator app is wrong or expired."), field="otp_token"
+        )
 
 
 def second_factor_ok(user, token: str) -> bool:
@@ -148,11 +172,33 @@ def sign_result(
     except NotPermitted as exc:
         lifecycle._log_denial(actor, "sign_result", dossier, str(exc.message))
         raise
-    if not second_factor_ok(actor, otp_token):
-        raise SigningRefused(
-            _("The code from your authenticator app is wrong or expired."), field="otp_token"
-        )
+    _second_factor(actor, otp_token)
     return sign_and_issue(dossier=dossier, actor=actor, revision=revision)
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch signing did: each result signed and issued on its own, each failure named."""
+
+    signed: list[SignedResult] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (dossier code, reason)
+
+
+def sign_batch(*, dossiers: list[Dossier], actor, otp_token: str) -> BatchOutcome:
+    """Ký số hàng loạt: the leader confirms once with the second factor, and each result is
+    signed and issued in its own transaction, so one that fails (not awaiting signature, no
+    certificate, someone acted first) is named with its reason while the others stay done."""
+    _second_factor(actor, otp_token)
+    outcome = BatchOutcome()
+    for dossier in dossiers:
+        try:
+            outcome.signed.append(sign_and_issue(dossier=dossier, actor=actor))
+        except NotPermitted as exc:
+            lifecycle._log_denial(actor, "sign_result", dossier, str(exc.message))
+            outcome.failed.append((dossier.code, str(exc.message)))
+        except DossierError as exc:
+            outcome.failed.append((dossier.code, str(exc.message)))
+    return outcome
 
 
 def sign_and_issue(*, dossier: Dossier, actor, revision: int | None = None) -> SignedResult:
