@@ -122,7 +122,15 @@ def queue_filter(name: str, user, agencies: list[int], now: dt.datetime) -> Q:
     if name == "reception":
         return Q(status=Status.SUBMITTED, reception_agency_id__in=agencies)
     if name == "mine":
-        return Q(status__in=(*OPEN_AT_AGENCY, Status.SUBMITTED, Status.RESULT_READY), assignee=user)
+        # What the officer holds, and what was just forwarded to a step of theirs that nobody
+        # has taken yet (it is theirs to take: the specialist finds it under "Mine").
+        held = Q(status__in=(*OPEN_AT_AGENCY, Status.SUBMITTED, Status.RESULT_READY), assignee=user)
+        roles = _roles(user) - {Role.RECEIVER, Role.LEADER}
+        if roles and agencies:
+            held |= Q(
+                status=Status.IN_PROCESSING, step__in=roles, assignee__isnull=True
+            ) & _held_by(agencies)
+        return held
     if name == "to_take":
         # At the step of one of the user's roles, and nobody holds it yet.
         roles = _roles(user)
@@ -301,16 +309,20 @@ def _listing(key: str) -> QuerySet:
     return listing
 
 
-def queue_counts(user, *, agencies: list[int] | None = None, now=None) -> dict[str, int]:
+def queue_counts(
+    user, *, agencies: list[int] | None = None, now=None, q: str = ""
+) -> dict[str, int]:
     """How many dossiers wait in each queue, in one query: ``SELECT (SELECT count(*) …), …``,
     each count over the partial index of its own queue (index-only where the table is
-    vacuumed), so the counts cost what the queues hold, not what the agency ever received."""
+    vacuumed), so the counts cost what the queues hold, not what the agency ever received.
+    With a search ``q``, each count is of the dossiers the search finds in that queue."""
     agencies = working_agencies(user) if agencies is None else agencies
     now = now or timezone.now()
     parts, params = [], []
     for name in QUEUES:
         queryset = (
             Dossier.objects.filter(queue_filter(name, user, agencies, now))
+            .filter(search_filter(q))
             .order_by()
             .annotate(n=Func(Value(1), function="COUNT"))
             .values("n")
@@ -325,3 +337,49 @@ def queue_counts(user, *, agencies: list[int] | None = None, now=None) -> dict[s
         cursor.execute("SELECT " + ", ".join(parts), params)
         totals = cursor.fetchone()
     return dict(zip(QUEUES, totals, strict=True))
+
+
+# The tabs each role works from (the union for several roles), in the order of QUEUES; the
+# first queue of the first role held is the default tab.
+ROLE_QUEUES = {
+    Role.RECEIVER: ("reception", "mine", "to_take", "supplement", "due_soon", "overdue", "return"),
+    Role.SPECIALIST: ("mine", "to_take", "supplement", "due_soon", "overdue"),
+    Role.DEPARTMENT_HEAD: ("mine", "to_take", "due_soon", "overdue", "supplement"),
+    Role.LEADER: ("leader", "signature", "mine", "due_soon", "overdue"),
+    Role.AUDITOR: ("overdue", "due_soon", "supplement", "return"),
+}
+ROLE_ORDER = (Role.RECEIVER, Role.LEADER, Role.DEPARTMENT_HEAD, Role.SPECIALIST, Role.AUDITOR)
+
+
+def visible_queues(roles) -> list[str]:
+    """The queues shown as tabs to an officer holding ``roles``."""
+    wanted = {name for role in roles for name in ROLE_QUEUES.get(role, ())}
+    return [name for name in QUEUES if name in wanted] or ["mine"]
+
+
+def default_queue(roles) -> str:
+    for role in ROLE_ORDER:
+        if role in roles:
+            return ROLE_QUEUES[role][0]
+    return "mine"
+
+
+@dataclass
+class Hit:
+    """A dossier the search found, with every queue of the officer's that holds it."""
+
+    row: Row
+    queues: list[Queue]
+
+
+def search_everywhere(
+    user, q: str, *, names: list[str], agencies: list[int], now: dt.datetime, size: int = 25
+) -> list[Hit]:
+    """The one search box: what ``q`` finds in each of the queues ``names``, each dossier once,
+    labelled with its queues (a query per queue, each over its own index)."""
+    hits: dict[str, Hit] = {}
+    for name in names:
+        for row in queue_page(user, name, q=q, size=size, agencies=agencies, now=now).rows:
+            hit = hits.setdefault(row.code, Hit(row=row, queues=[]))
+            hit.queues.append(QUEUES[name])
+    return list(hits.values())

@@ -51,10 +51,13 @@ from dossiers.notices import FORMS, NoticeUnavailable, available_notices, notice
 from dossiers.queues import (
     QUEUES,
     Row,
+    default_queue,
     is_overdue,
     memberships,
     queue_counts,
     queue_page,
+    search_everywhere,
+    visible_queues,
     working_agencies,
 )
 from dossiers.receipts import receipt_pdf
@@ -169,11 +172,7 @@ def _visible_dossier(request, code: str, page: str) -> Dossier:
 
 
 def _default_queue(roles: set[str]) -> str:
-    if Role.RECEIVER in roles:
-        return "reception"
-    if Role.LEADER in roles:
-        return "leader"
-    return "mine"
+    return default_queue(roles)
 
 
 def _queue_name(params, roles: set[str]) -> str:
@@ -183,13 +182,19 @@ def _queue_name(params, roles: set[str]) -> str:
     return name
 
 
-def _tabs(params, name: str, counts: dict[str, int] | None = None) -> list[dict]:
-    """The queues as tabs: each keeps the search on screen and starts at its first page."""
+def _tabs(
+    params, name: str, counts: dict[str, int] | None = None, roles: set[str] | None = None
+) -> list[dict]:
+    """The queues of the officer's roles as tabs (and the one on screen): each keeps the search
+    on screen and starts at its first page."""
     base = reverse("office:queues")
     kept = params.copy()
     kept.pop("cursor", None)
+    shown = set(visible_queues(roles or set())) | {name}
     tabs = []
     for key, queue in QUEUES.items():
+        if key not in shown:
+            continue
         kept["queue"] = key
         tabs.append(
             {
@@ -200,6 +205,16 @@ def _tabs(params, name: str, counts: dict[str, int] | None = None) -> list[dict]
             }
         )
     return tabs
+
+
+def _hits(hits, now) -> list[dict]:
+    """The one search box's results: each dossier's table cells and the queues holding it."""
+    rows = _table_rows([hit.row for hit in hits], now)
+    for row, hit in zip(rows, hits, strict=True):
+        row["queues"] = [
+            {"label": capfirst(queue.label), "name": queue.name} for queue in hit.queues
+        ]
+    return rows
 
 
 def _table_rows(rows: list[Row], now) -> list[dict]:
@@ -296,7 +311,15 @@ def _queue_response(request, params, *, filter_form=None, status: int = 200) -> 
         response = render(request, "office/_queue_live.html", context, status=status)
     else:
         context["roles"] = roles
-        context["tabs"] = _tabs(params, name)
+        context["can_sign_batch"] = Role.LEADER in roles
+        context["tabs"] = _tabs(params, name, roles=roles)
+        if q:
+            context["hits"] = _hits(
+                search_everywhere(
+                    request.user, q, names=visible_queues(roles), agencies=agencies, now=now
+                ),
+                now,
+            )
         context["counts_url"] = _with_query(reverse("office:queue-counts"), params)
         context["filter_form"] = filter_form or SavedFilterForm(initial={"queue": name, "q": q})
         response = _render(request, "office/queues.html", context, status=status)
@@ -319,10 +342,12 @@ def queues(request):
 def queue_counts_fragment(request):
     """The queue tabs with how many dossiers wait in each, and the officer's saved filters
     (htmx loads them once the page is shown, and refreshes them)."""
-    name = _queue_name(request.GET, _roles(request.user))
-    counts = queue_counts(request.user, agencies=working_agencies(request.user))
+    roles = _roles(request.user)
+    name = _queue_name(request.GET, roles)
+    q = " ".join(request.GET.get("q", "").split())[:100]
+    counts = queue_counts(request.user, agencies=working_agencies(request.user), q=q)
     context = {
-        "tabs": _tabs(request.GET, name, counts),
+        "tabs": _tabs(request.GET, name, counts, roles),
         "counts_url": request.get_full_path(),
         "loaded": True,
         "filters": SavedFilter.objects.filter(user=request.user).values("name", "query"),
@@ -418,7 +443,17 @@ def _work_context(request, dossier: Dossier, *, bound=None, typed=None, stale=No
         "events": _describe(list(dossier.events.select_related("actor", "agency"))),
         "notices": available_notices(dossier),
         "acting_agency": lifecycle.acting_agency(dossier),
+        "has_authenticator": _has_authenticator(request.user, forms),
     }
+
+
+def _has_authenticator(user, forms) -> bool:
+    """Whether the officer can confirm a signature with a code (asked only when they may sign)."""
+    if not any(f.action == Action.ISSUE_RESULT and getattr(f, "signs", False) for f in forms):
+        return True
+    from django_otp import devices_for_user
+
+    return any(True for _device in devices_for_user(user, confirmed=True))
 
 
 @office_login
