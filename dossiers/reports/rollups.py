@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
@@ -283,8 +284,6 @@ def _meta(row) -> tuple:
 
 def _apply(delta: dict[tuple, Counter], meta: dict[tuple, tuple]) -> None:
     """Add ``delta`` to the period rows (created as needed), in key order."""
-    from psycopg2.extras import execute_values
-
     rows = []
     for key in sorted(delta, key=lambda k: (k[0], k[1], k[2])):
         counts = delta[key]
@@ -300,7 +299,13 @@ def _apply(delta: dict[tuple, Counter], meta: dict[tuple, tuple]) -> None:
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s "  # noqa: S608
     sql += f"ON CONFLICT (agency_id, procedure_id, month) DO UPDATE SET {updates}"
     with connection.cursor() as cursor:
-        execute_values(cursor.cursor, sql, rows, page_size=1000)
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            execute_values(cursor.cursor, sql, rows, page_size=1000)
+        else:  # embedded mode (SQLite): the same upsert, a row at a time
+            values = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            cursor.executemany(sql.replace("%s", values, 1), rows)
 
 
 # --- Refreshing ---------------------------------------------------------------------------------
@@ -319,12 +324,14 @@ def refresh_dossiers(ids: Iterable[int], *, now: dt.datetime | None = None) -> i
     if not ids:
         return 0
     now = now or timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, (id %% 2147483647)::int) "
-            "FROM unnest(%s::bigint[]) AS id ORDER BY id",
-            [LOCK_NAMESPACE, ids],
-        )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, (id %% 2147483647)::int) "
+                "FROM unnest(%s::bigint[]) AS id ORDER BY id",
+                [LOCK_NAMESPACE, ids],
+            )
+    # SQLite (embedded mode) runs one writing transaction at a time: no lock needed.
     old = DossierRollup.objects.in_bulk(ids)
     new = _load(ids, now)
     delta: dict[tuple, Counter] = defaultdict(Counter)
@@ -353,12 +360,14 @@ def refresh_dossiers(ids: Iterable[int], *, now: dt.datetime | None = None) -> i
     return len(new)
 
 
-def change_queries(watermark: RollupWatermark, now: dt.datetime) -> dict[str, QuerySet]:
+def change_queries(
+    watermark: RollupWatermark, now: dt.datetime, *, margin: int = EVENT_ID_MARGIN
+) -> dict[str, QuerySet]:
     """The queries by which ``refresh_changed`` finds changed dossiers, each a range scan of an
     index (``bench/reports.py`` prints their plans): events by id, ratings, sent
     outbox entries and documents by time (indexes of migration 0013), open dossiers whose
     deadline passed (``rollup_open_deadline``)."""
-    start = max(0, watermark.last_event_id - EVENT_ID_MARGIN)
+    start = max(0, watermark.last_event_id - margin)
     since = (watermark.last_run_at or now - dt.timedelta(days=1)) - TIME_MARGIN
     # order_by(): no model ordering, which would join dossiers and defeat the DISTINCT.
     return {
@@ -384,31 +393,61 @@ def change_queries(watermark: RollupWatermark, now: dt.datetime) -> dict[str, Qu
     }
 
 
-def _changed_since(watermark: RollupWatermark, now: dt.datetime) -> tuple[set[int], int]:
-    start = max(0, watermark.last_event_id - EVENT_ID_MARGIN)
+def _changed_since(
+    watermark: RollupWatermark, now: dt.datetime, *, margin: int = EVENT_ID_MARGIN
+) -> tuple[set[int], int]:
+    start = max(0, watermark.last_event_id - margin)
     last_id = (
         DossierEvent.objects.filter(pk__gt=start).aggregate(m=Max("pk"))["m"]
         or watermark.last_event_id
     )
     ids: set[int] = set()
-    for query in change_queries(watermark, now).values():
+    for query in change_queries(watermark, now, margin=margin).values():
         ids |= set(query)
     return ids, last_id
 
 
-def refresh_changed(*, now: dt.datetime | None = None) -> int:
+# Embedded mode (SQLite, one web process) keeps the one-run-at-a-time rule in memory; between
+# processes SQLite's one writer at a time keeps the counts right (a run that loses the race
+# fails, is logged, and the next run does its work).
+_local_run = threading.Lock()
+
+
+def _run_lock(*, wait: bool) -> bool:
+    if connection.vendor != "postgresql":
+        return _local_run.acquire(blocking=wait)
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_lock(%s, 0)", [LOCK_NAMESPACE])
+            return True
+        cursor.execute("SELECT pg_try_advisory_lock(%s, 0)", [LOCK_NAMESPACE])
+        return cursor.fetchone()[0]
+
+
+def _run_unlock() -> None:
+    if connection.vendor != "postgresql":
+        _local_run.release()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, 0)", [LOCK_NAMESPACE])
+
+
+def refresh_changed(
+    *, now: dt.datetime | None = None, margin: int = EVENT_ID_MARGIN, wait: bool = False
+) -> int:
     """Refresh every dossier changed since the last run; returns how many were refreshed.
 
-    Only one run at a time (a session advisory lock): a second caller returns 0 at once.
+    Only one run at a time (a session advisory lock): a second caller returns 0 at once, or
+    with ``wait`` waits for the first to end and then runs. ``margin`` event ids behind the
+    watermark are read again (transactions that committed out of order); the refresh that
+    follows each change in embedded mode passes a small one.
     """
+    if not _run_lock(wait=wait):
+        return 0
     now = now or timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, 0)", [LOCK_NAMESPACE])
-        if not cursor.fetchone()[0]:
-            return 0
     try:
         watermark, _created = RollupWatermark.objects.get_or_create(name=WATERMARK)
-        ids, last_id = _changed_since(watermark, now)
+        ids, last_id = _changed_since(watermark, now, margin=margin)
         ordered = sorted(ids)
         for i in range(0, len(ordered), BATCH):
             refresh_dossiers(ordered[i : i + BATCH], now=now)
@@ -417,8 +456,7 @@ def refresh_changed(*, now: dt.datetime | None = None) -> int:
         )
         return len(ordered)
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, 0)", [LOCK_NAMESPACE])
+        _run_unlock()
 
 
 def rebuild(
@@ -436,15 +474,18 @@ def rebuild(
     chunk, each committed: reports read partial figures until the rebuild ends, as before.
     """
     now = now or timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, 0)", [LOCK_NAMESPACE])
+    _run_lock(wait=True)
     try:
         last_id = DossierEvent.objects.aggregate(m=Max("pk"))["m"] or 0
-        rebuild_sql.clear(province)
         progress = progress or (lambda _text: None)
-        if in_python:
+        if connection.vendor != "postgresql":  # embedded mode: the reference, row by row
+            _clear_portable(province)
+            done = _rebuild_in_python(province, now, progress)
+        elif in_python:
+            rebuild_sql.clear(province)
             done = _rebuild_in_python(province, now, progress)
         else:
+            rebuild_sql.clear(province)
             if province:
                 _take_out_strays(province)
             done = rebuild_sql.rebuild(province, now, progress, COUNTERS)
@@ -454,8 +495,16 @@ def rebuild(
             )
         return done
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, 0)", [LOCK_NAMESPACE])
+        _run_unlock()
+
+
+@transaction.atomic
+def _clear_portable(province: str | None) -> None:
+    for model in (DossierRollup, PeriodRollup):
+        rows = model.objects.all()
+        if province:
+            rows = rows.filter(province_id=province)
+        rows.delete()
 
 
 @transaction.atomic
