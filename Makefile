@@ -3,6 +3,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PYTHON ?= python3
 PORT ?= 8000
+# The portal's own address (links in e-mails, the QR code of signed results, the embedded
+# national-portal stand-in): follows PORT unless set. Two servers at once: give each its own
+# PORT and VAR_DIR (VAR_DIR=/tmp/portal-8001 PORT=8001 make run).
+SITE_URL ?= http://127.0.0.1:$(PORT)
 VENV := .venv
 PY := $(VENV)/bin/python
 UV := .tools/bin/uv
@@ -41,12 +45,16 @@ migrate: install
 
 data: migrate
 	$(DEV) $(PY) manage.py load_units --former-districts units/data/former_districts_68.csv
-	$(DEV) $(PY) manage.py load_demo
+	$(DEV) SITE_URL=$(SITE_URL) $(PY) manage.py load_demo
 
+# Beside the server, embedded mode's beat (no broker): it sends what load_demo queued for the
+# national portal to the stand-in inside the server, and keeps the report rollups current.
 run: data
 	@echo ""
-	@echo "Serving the portal on http://127.0.0.1:$(PORT)  (staff sign-in: /accounts/login/, admin: /admin/)"
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Serving the portal on $(SITE_URL)  (staff sign-in: /accounts/login/, admin: /admin/)"
+	$(DEV) SITE_URL=$(SITE_URL) $(PY) manage.py embedded_beat & beat=$$!; \
+	trap 'kill $$beat 2>/dev/null' EXIT; \
+	$(DEV) SITE_URL=$(SITE_URL) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Start PostgreSQL and Redis if they are installed here but stopped; fail loudly if absent.
 services:
