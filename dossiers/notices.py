@@ -7,10 +7,14 @@ request, the extension, the refusing or stopping event); none writes to the data
 """
 
 from django.utils import timezone
-from fpdf.enums import Align
+from fpdf.enums import Align, XPos, YPos
 
 from dossiers.models import Dossier, DossierEvent, Status
 from dossiers.receipts import BLANK, FONT, SIZE, _moment, _Receipt, _text
+from signatures.pdf import STAMP_HEIGHT, STAMP_WIDTH, reserve_field
+from units.models import AgencyKind
+
+POINTS_PER_MM = 72 / 25.4
 
 TITLES = {
     "02": "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
@@ -173,5 +177,36 @@ def result_pdf(*, dossier: Dossier) -> bytes:
     pdf.write_line("Kết quả:", style="B")
     pdf.write_line(dossier.version.results or "Chấp thuận theo đề nghị của người yêu cầu.")
     pdf.field("Ngày cấp:", _moment(timezone.now()))
-    _signed(pdf, "THỦ TRƯỞNG CƠ QUAN")
-    return bytes(pdf.output())
+    page, box = _signature_block(pdf, _signatory(dossier.agency))
+    return reserve_field(bytes(pdf.output()), page=page, box=box)
+
+
+def _signatory(agency) -> str:
+    """Who signs, as the block's heading: a People's Committee signs collectively ("TM." —
+    on behalf of), any other agency by its head."""
+    if agency.kind in (AgencyKind.COMMUNE_COMMITTEE, AgencyKind.FORMER_DISTRICT_COMMITTEE):
+        return "TM. ỦY BAN NHÂN DÂN"
+    return "THỦ TRƯỞNG CƠ QUAN"
+
+
+def _signature_block(pdf: _Receipt, title: str) -> tuple[int, tuple[float, float, float, float]]:
+    """The signature block of Decree 30/2020 in the right-hand column: the signatory's title,
+    "(Ký, ghi rõ họ tên)" and under them an empty box the size of the signature stamp, never
+    split over two pages. Returns the page (from 0) and the box in points from the page's
+    bottom left, where ``reserve_field`` puts the signature field the signer fills."""
+    width, height = STAMP_WIDTH / POINTS_PER_MM, STAMP_HEIGHT / POINTS_PER_MM
+    half = pdf.epw / 2
+    pdf.ln(6)
+    if pdf.will_page_break(6 + 5 + 2 + height):
+        pdf.add_page()
+    left = pdf.l_margin + half
+    pdf.set_x(left)
+    pdf.set_font(FONT, "B", SIZE)
+    pdf.multi_cell(half, 6, _text(title), align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 9)
+    pdf.multi_cell(half, 5, "(Ký, ghi rõ họ tên)", align=Align.C, new_x=XPos.LEFT)
+    top = pdf.get_y() + 2
+    x = left + (half - width) / 2
+    pdf.set_xy(pdf.l_margin, top + height)
+    box = (x, pdf.h - top - height, x + width, pdf.h - top)
+    return pdf.page - 1, tuple(round(v * POINTS_PER_MM, 2) for v in box)

@@ -1,7 +1,9 @@
 """PAdES signing and verification of result PDFs with pyHanko.
 
-``sign`` puts a visible stamp (signer, position, agency, signing time) on the last page and an
-RFC 3161 timestamp when ``SIGNATURES_TSA_URL`` is set. ``verify`` reports, for each signature
+``sign`` draws a visible stamp (QR code to the verification page; signer, position, agency,
+signing time in Vietnam's time) in the signature block the result reserved (``reserve_field``),
+or at the bottom right of the last page of a PDF that reserved none, and adds an RFC 3161
+timestamp when ``SIGNATURES_TSA_URL`` is set. ``verify`` reports, for each signature
 of a PDF: who signed, in which position and agency, when, whether the bytes are intact, whether
 the certificate chains to a trusted root, and its status at signing time and now — a verdict
 in plain words, never an exception.
@@ -14,9 +16,11 @@ import io
 import logging
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+import unicodedata
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -28,12 +32,13 @@ from django.conf import settings
 from django.utils import timezone
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import AxisAlignment, InnerScaling, Margins, SimpleBoxLayoutRule
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.stamp import QRStampStyle
+from pyhanko.stamp import QRStamp, QRStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -41,10 +46,21 @@ from signatures import ca
 from signatures.models import Authority, Certificate, TrustRoot
 
 logger = logging.getLogger("signatures")
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 FIELD = "KySoKetQua"
-# Bottom right of the last page, in points (A4 is 595 x 842).
-STAMP_BOX = (300, 40, 570, 130)
-STAMP_TEXT = "Ký bởi: %(signer)s\nChức vụ: %(position)s\nCơ quan: %(agency)s\nThời gian ký: %(ts)s"
+# The stamp's box, in points: the generated result reserves a block of this size (an empty
+# signature field named FIELD, see ``reserve_field``) under the signatory's title; a PDF without
+# one (uploaded, signed elsewhere, older template) gets it at the bottom right of its last page.
+STAMP_WIDTH, STAMP_HEIGHT = 232, 100
+FALLBACK_MARGIN = 28
+STAMP_SIZES = (9, 8, 7, 6)  # whole points: pyHanko writes Tf and TL with %d
+STAMP_PADDING = 3  # between the border, the QR code and the text
+QR_MAX = 64  # 22.6 mm
+# The glyphs' extent below the baseline, as a share of the size (DejaVu Sans, pdfminer's too).
+DESCENT = 0.24
+ISO_TIME = "%Y-%m-%dT%H:%M:%S%z"
+TIME_FORMAT = "%H:%M:%S %d/%m/%Y"
+STAMP_LABELS = ("Ký bởi:", "Chức vụ:", "Cơ quan:", "Thời gian ký:")
 
 
 def _asn1_cert(pem_text: str) -> asn1_x509.Certificate:
@@ -66,11 +82,16 @@ STAMP_RANGES = ((0x20, 0x24F), (0x300, 0x36F), (0x1E00, 0x1EFF), (0x2000, 0x206F
 def _stamp_font() -> str:
     """A small copy of the font holding only what a Vietnamese stamp needs, made once per
     process: pyHanko subsets the stamp's font on every signature, and subsetting the whole
-    DejaVu Sans (with its layout tables) was three quarters of the time of a signature."""
+    DejaVu Sans (with its layout tables) was three quarters of the time of a signature.
+
+    The copy is scaled to 1,000 units per em: pyHanko writes the font's advance widths into
+    the PDF's /W array as they are, and PDF reads them as thousandths of an em, so DejaVu's
+    2,048 units spread every letter to twice its width in viewers."""
     from fontTools import subset
+    from fontTools.ttLib.scaleUpem import scale_upem
 
     source = _font_path()
-    target = Path(tempfile.gettempdir()) / f"portal-stamp-{source.stat().st_mtime_ns}.ttf"
+    target = Path(tempfile.gettempdir()) / f"portal-stamp-1000-{source.stat().st_mtime_ns}.ttf"
     if not target.exists():
         options = subset.Options()
         options.layout_features = []
@@ -82,19 +103,194 @@ def _stamp_font() -> str:
             unicodes=[c for start, end in STAMP_RANGES for c in range(start, end + 1)]
         )
         subsetter.subset(font)
+        scale_upem(font, 1000)
         partial = target.with_suffix(f".{os.getpid()}.tmp")
         subset.save_font(font, str(partial), options)
         os.replace(partial, target)
     return str(target)
 
 
+@lru_cache(maxsize=1)
+def _advances() -> tuple[dict[int, int], int]:
+    """Advance width of each character of the stamp font, in thousandths of an em."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(_stamp_font())
+    metrics = font["hmtx"].metrics
+    widths = {code: metrics[name][0] for code, name in font.getBestCmap().items()}
+    return widths, metrics[".notdef"][0]
+
+
+def text_width(text: str, size: float) -> float:
+    """The width of ``text`` set in the stamp font at ``size`` points (no kerning: the stamp
+    font has no layout features, so HarfBuzz advances each glyph by its width)."""
+    widths, missing = _advances()
+    return sum(widths.get(ord(c), missing) for c in text) * size / 1000
+
+
+def _wrap(words: list[str], width: float, size: float) -> list[str]:
+    """``words`` set in lines no wider than ``width``: broken between words, and inside a word
+    only when the word alone is wider than a line."""
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        candidate = f"{line} {word}" if line else word
+        if text_width(candidate, size) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = word
+        while text_width(line, size) > width and len(line) > 1:
+            cut = len(line) - 1
+            while cut > 1 and text_width(line[:cut], size) > width:
+                cut -= 1
+            lines.append(line[:cut])
+            line = line[cut:]
+    if line:
+        lines.append(line)
+    return lines
+
+
+@dataclass(frozen=True)
+class StampLayout:
+    lines: list[str]
+    size: int
+    leading: int
+    qr: float
+
+
+def stamp_layout(
+    *, signer: str, position: str, agency: str, signed_at: str, width: float, height: float
+) -> StampLayout:
+    """The stamp's four lines wrapped beside the QR code in a box of ``width`` by ``height``
+    points, at the largest of ``STAMP_SIZES`` at which every line fits; the signing time stays
+    in one piece. Nothing is ever cut: if even the smallest size overflows, the stamp is drawn
+    smaller as a whole (same proportions)."""
+    border = 1
+    qr = min(height - 2 * (STAMP_PADDING + border), QR_MAX)
+    text_room = width - 2 * border - qr - 3 * STAMP_PADDING - 1  # 1: widths rounded
+    words = [
+        [*label.split(), *unicodedata.normalize("NFC", value).split()]
+        for label, value in zip(STAMP_LABELS, (signer, position, agency), strict=False)
+    ]
+    time_line = f"{STAMP_LABELS[3]} {signed_at}"
+    words.append([time_line])  # on one line at the size chosen if it can be
+    for size in STAMP_SIZES:
+        leading = size + max(1, round(size / 4))
+        lines = [line for group in words for line in _wrap(group, text_room, size)]
+        room = height - 2 * (STAMP_PADDING + border) - DESCENT * size
+        if len(lines) * leading <= room and text_width(time_line, size) <= text_room:
+            break
+    else:
+        words[-1] = [*STAMP_LABELS[3].split(), signed_at]  # the label may then break
+        lines = [line for group in words for line in _wrap(group, text_room, size)]
+    return StampLayout(lines=lines, size=size, leading=leading, qr=qr)
+
+
+@dataclass(frozen=True)
+class _Stamp(QRStampStyle):
+    """pyHanko's QR stamp, laid out for the box it is drawn in: the text wrapped to the room
+    beside the QR code (pyHanko's text box does not wrap, and shrinks a long line with the
+    whole stamp), in Vietnam's time, never stretched."""
+
+    def create_stamp(self, writer, box, text_params):
+        params = dict(text_params)
+        signed_at = dt.datetime.strptime(params.pop("ts"), ISO_TIME).astimezone(ZONE)
+        layout = stamp_layout(
+            signer=params["signer"],
+            position=params["position"],
+            agency=params["agency"],
+            signed_at=signed_at.strftime(TIME_FORMAT),
+            width=box.width,
+            height=box.height,
+        )
+        style = replace(
+            self,
+            stamp_text="%(body)s",
+            qr_inner_size=layout.qr,
+            text_box_style=TextBoxStyle(
+                font=GlyphAccumulatorFactory(_stamp_font(), font_size=layout.size),
+                font_size=layout.size,
+                leading=layout.leading,
+                box_layout_rule=SimpleBoxLayoutRule(
+                    x_align=AxisAlignment.ALIGN_MIN,
+                    y_align=AxisAlignment.ALIGN_MID,
+                    margins=Margins(left=0, right=0, top=0, bottom=0),
+                    inner_content_scaling=InnerScaling.NO_SCALING,
+                ),
+            ),
+            inner_content_layout=SimpleBoxLayoutRule(
+                x_align=AxisAlignment.ALIGN_MIN,
+                y_align=AxisAlignment.ALIGN_MID,
+                margins=Margins.uniform(1),
+                inner_content_scaling=InnerScaling.SHRINK_TO_FIT,
+            ),
+        )
+        return QRStamp(
+            writer,
+            style=style,
+            url=params["url"],
+            text_params={"body": "\n".join(layout.lines)},
+            box=box,
+        )
+
+
 def _stamp_style() -> QRStampStyle:
-    return QRStampStyle(
-        stamp_text=STAMP_TEXT,
-        timestamp_format="%H:%M:%S %d/%m/%Y (%Z)",
-        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(_stamp_font()), font_size=8),
+    return _Stamp(
+        innsep=STAMP_PADDING,
+        timestamp_format=ISO_TIME,
         border_width=1,
     )
+
+
+def reserve_field(pdf: bytes, *, page: int, box: tuple[float, float, float, float]) -> bytes:
+    """``pdf`` with an empty signature field ``FIELD`` over ``box`` (points from the bottom
+    left) on ``page`` (from 0): the block where the signer's stamp will be drawn. Signing
+    software of other vendors shows and fills the same field."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    fields.append_signature_field(writer, fields.SigFieldSpec(FIELD, on_page=page, box=box))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def fallback_box(page_box, *, width: float = STAMP_WIDTH, height: float = STAMP_HEIGHT):
+    """The stamp's box at the bottom right of a page whose (crop) box is ``page_box``, inside
+    a margin and inside the page whatever its size."""
+    left, bottom, right, top = (float(v) for v in page_box)
+    left, right = min(left, right), max(left, right)
+    bottom, top = min(bottom, top), max(bottom, top)
+    margin = min(FALLBACK_MARGIN, (right - left) / 10, (top - bottom) / 10)
+    x2, y1 = right - margin, bottom + margin
+    x1 = max(left + margin, x2 - width)
+    y2 = min(top - margin, y1 + height)
+    return (x1, y1, x2, y2)
+
+
+def _target(writer: IncrementalPdfFileWriter) -> tuple[str, fields.SigFieldSpec | None]:
+    """The reserved field when the PDF has one left empty, else a new field at the bottom right
+    of the last page."""
+    filled = {
+        name: value is not None for name, value, _ref in fields.enumerate_sig_fields(writer.prev)
+    }
+    if filled.get(FIELD) is False:
+        return FIELD, None
+    name = FIELD if FIELD not in filled else f"{FIELD}{len(filled) + 1}"
+    last = int(writer.root["/Pages"]["/Count"]) - 1
+    page = writer.prev.find_page_for_modification(last)[0].get_object()
+    page_box = _inherited(page, "/CropBox") or _inherited(page, "/MediaBox") or (0, 0, 595, 842)
+    return name, fields.SigFieldSpec(name, on_page=last, box=fallback_box(page_box))
+
+
+def _inherited(node, key: str):
+    """A page's attribute, from the page or the page tree above it (PDF 32000 7.7.3.4)."""
+    while True:
+        if key in node:
+            return node[key]
+        if "/Parent" not in node:
+            return None
+        node = node["/Parent"]
 
 
 class _UnsealedSigner(signers.SimpleSigner):
@@ -131,8 +327,10 @@ def sign(*, pdf: bytes, certificate: Certificate, verification_url: str, reason:
         cert_registry=SimpleCertificateStore.from_certs(chain),
     )
     position = certificate.position
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    field_name, new_field = _target(writer)
     meta = signers.PdfSignatureMetadata(
-        field_name=FIELD,
+        field_name=field_name,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         name=certificate.holder.get_full_name(),
@@ -142,14 +340,12 @@ def sign(*, pdf: bytes, certificate: Certificate, verification_url: str, reason:
     timestamper = None
     if settings.SIGNATURES_TSA_URL:
         timestamper = timestamps.HTTPTimeStamper(settings.SIGNATURES_TSA_URL, timeout=10)
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    last_page = int(writer.root["/Pages"]["/Count"]) - 1
     pdf_signer = signers.PdfSigner(
         meta,
         signer,
         timestamper=timestamper,
         stamp_style=_stamp_style(),
-        new_field_spec=fields.SigFieldSpec(FIELD, on_page=last_page, box=STAMP_BOX),
+        new_field_spec=new_field,
     )
     out = io.BytesIO()
     pdf_signer.sign_pdf(
@@ -183,6 +379,15 @@ class SignatureReport:
     status_now: str = "unknown"
     revoked_at: str = ""
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def signed_at_local(self) -> str:
+        """The signing time as the stamp prints it: HH:MM:SS dd/mm/yyyy, in Vietnam's time (the
+        API keeps ``signed_at`` in ISO 8601)."""
+        if not self.signed_at:
+            return ""
+        moment = dt.datetime.fromisoformat(self.signed_at)
+        return moment.astimezone(ZONE).strftime(TIME_FORMAT)
 
 
 @dataclass
