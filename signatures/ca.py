@@ -181,13 +181,39 @@ def stand_in() -> tuple[Authority, Authority]:
 # --- Officials' certificates ---------------------------------------------------------------------
 
 
+OPENING, CLOSING = "([{", ")]}"
+TRAILING = " -\u2013\u2014,;:/."  # spaces, hyphen, en and em dash, punctuation
+
+
 def _fit(text: str, limit: int = 64) -> str:
     """``text`` cut to the X.520 upper bound, counted in UTF-8 bytes (Vietnamese letters take
-    two or three), never inside a character."""
-    text = unicodedata.normalize("NFC", text).strip() or "-"
-    while len(text.encode()) > limit:
-        text = text[:-1]
-    return text
+    two or three): after the last whole word that fits, and before any bracket whose closing
+    one was cut off ("Lê Văn A (Ủy ban nhân dân …" keeps "Lê Văn A"). A first word longer than
+    the bound is cut between characters. The register keeps the name in full."""
+    text = " ".join(unicodedata.normalize("NFC", text).split()) or "-"
+    if len(text.encode()) <= limit:
+        return text
+    kept = ""
+    for word in text.split(" "):
+        candidate = f"{kept} {word}" if kept else word
+        if len(candidate.encode()) > limit:
+            break
+        kept = candidate
+    if not kept:
+        kept = text
+        while len(kept.encode()) > limit:
+            kept = kept[:-1]
+    opened: list[int] = []
+    for at, char in enumerate(kept):
+        if char in OPENING:
+            opened.append(at)
+        elif char in CLOSING and opened:
+            opened.pop()
+    if opened:  # before the bracket left open, or without it when nothing stands before
+        kept = kept[: opened[0]].rstrip(TRAILING) or "".join(
+            char for at, char in enumerate(kept) if at not in opened
+        )
+    return kept.rstrip(TRAILING) or "-"
 
 
 def _official_name(holder, position: Position) -> x509.Name:
