@@ -165,7 +165,7 @@ def inspect(fileobj, name: str, *, limits: Limits = Limits()) -> Inspected:
     if declared is not None and declared not in ALIASES[extension]:
         raise ValidationError(
             _(
-                "The file name ends in .%(declared)s but the file is a %(kind)s document; "
+                "The file name ends in .%(declared)s but the file is a %(kind)s file; "
                 "rename it to end in .%(extension)s and attach it again."
             )
             % {"declared": declared, "kind": LABELS[extension], "extension": extension},

@@ -219,7 +219,7 @@ ENGLISH = {
         "accepted; save it again with “Print to PDF” and attach the new file."
     ),
     "extension_mismatch": (
-        "The file name ends in .pdf but the file is a PNG document; rename it to end in .png "
+        "The file name ends in .pdf but the file is a PNG file; rename it to end in .png "
         "and attach it again."
     ),
     "image_too_large": "The image is too large: at most 50 million pixels are accepted.",
@@ -352,7 +352,7 @@ def test_submission_page_refuses_at_the_field_and_stores_nothing(
     case, name, content, code, client, applicant, birth_components, settings
 ):
     client.force_login(applicant)
-    (component,) = birth_components
+    component = birth_components[0]
     before = stored(settings)
 
     response = client.post(
@@ -361,9 +361,9 @@ def test_submission_page_refuses_at_the_field_and_stores_nothing(
     )
 
     assert response.status_code == 200
-    rows = response.context["document_cases"][0]["components"]
-    assert rows[0]["errors"] == [message(name, content())]
-    assert rows[0]["document"] is None
+    rows = {r["component"].pk: r for r in response.context["document_cases"][0]["components"]}
+    assert rows[component.pk]["errors"] == [message(name, content())]
+    assert rows[component.pk]["document"] is None
     assert f'id="file-{component.pk}_error"' in response.content.decode()
     assert not Dossier.objects.filter(applicant=applicant).exists()
     assert stored(settings) == before
@@ -378,7 +378,7 @@ def _submit_url(code: str) -> str:
 def test_a_refused_file_keeps_what_was_typed_and_the_other_files(client, applicant, settings):
     client.force_login(applicant)
     case = Procedure.objects.get(code=RESIDENCE).current_version.cases.first()
-    first, second = [c for c in case.components.all() if c.originals or c.copies]
+    first, second, *_others = [c for c in case.components.all() if c.originals or c.copies]
     client.post(
         _submit_url(RESIDENCE),
         {**typed(), f"file-{first.pk}": upload("ban-khai.pdf", clean_pdf()), "action": "save"},
@@ -421,7 +421,7 @@ def citizen_api(applicant):
 def test_submission_api_refuses_naming_the_file_and_stores_nothing(
     case, name, content, code, citizen_api, applicant, birth_components, settings
 ):
-    (component,) = birth_components
+    component = birth_components[0]
     before = stored(settings)
 
     response = citizen_api.post(
@@ -490,14 +490,14 @@ def test_counter_intake_refuses_at_the_field_keeps_the_typing_and_stores_nothing
     case, name, content, code, home, birth_components, settings
 ):
     settings.STAFF_OTP_REQUIRED = False
-    (component,) = birth_components
+    component = birth_components[0]
     client = as_user(staff_of(home, Role.RECEIVER))
     before = stored(settings)
 
     response = client.post("/office/intake/", intake_form(component, upload(name, content())))
 
     assert response.status_code == 400
-    assert response.context["form"].file_errors == {component.pk: [message(name, content())]}
+    assert response.context["form"].file_errors[component.pk] == [message(name, content())]
     html = response.content.decode()
     assert f'id="file-{component.pk}_error"' in html and 'value="Trần Thị Bình"' in html
     assert not Dossier.objects.filter(channel=Channel.DIRECT).exists()
@@ -601,16 +601,21 @@ def disposition_name(response) -> str:
 
 def test_a_pdf_named_in_capitals_is_stored_and_served_as_pdf(client, applicant, birth_components):
     client.force_login(applicant)
-    (component,) = birth_components
+    component, *others = birth_components
 
     response = client.post(
         _submit_url(BIRTH),
-        {**typed(), f"file-{component.pk}": upload("Giấy tờ.PDF", clean_pdf()), "action": "submit"},
+        {
+            **typed(),
+            **{f"file-{c.pk}": upload("khac.pdf", clean_pdf()) for c in others},
+            f"file-{component.pk}": upload("Giấy tờ.PDF", clean_pdf()),
+            "action": "submit",
+        },
     )
 
     assert response.status_code == 302
     dossier = Dossier.objects.get(applicant=applicant)
-    document = dossier.documents.get()
+    document = dossier.documents.get(component=component)
     assert (document.original_name, document.extension) == ("Giấy tờ.pdf", "pdf")
     mine = client.get(f"/my/dossiers/{dossier.code}/documents/{document.pk}/")
     assert disposition_name(mine) == "Giấy tờ.pdf"
@@ -625,7 +630,7 @@ def test_the_officer_downloads_under_the_detected_extension(
     name, content, served_as, citizen_api, birth_components, settings
 ):
     settings.STAFF_OTP_REQUIRED = False
-    (component,) = birth_components
+    component, *others = birth_components
     created = citizen_api.post(
         "/api/v1/dossiers/",
         {
@@ -633,13 +638,14 @@ def test_the_officer_downloads_under_the_detected_extension(
             "applicant_commune": "22918",
             "applicant_phone": "0912345678",
             "result_delivery": "counter",
+            **{f"component_{c.pk}": upload("khac.pdf", clean_pdf()) for c in others},
             f"component_{component.pk}": upload(name, content(), "application/octet-stream"),
         },
         format="multipart",
     )
     assert created.status_code == 201, created.json()
     dossier = Dossier.objects.get(code=created.json()["code"])
-    document = dossier.documents.get()
+    document = dossier.documents.get(component=component)
 
     response = as_user(receiver_of(dossier)).get(
         f"/office/dossiers/{dossier.code}/documents/{document.pk}/"
