@@ -19,7 +19,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, Throttled, ValidationError
+from rest_framework.exceptions import NotAuthenticated, NotFound, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -165,7 +165,7 @@ class DossierDetailSerializer(DossierSerializer):
     events = serializers.SerializerMethodField()
     documents = serializers.SerializerMethodField()
     supplement_requests = SupplementRequestSerializer(many=True)
-    rating = serializers.CharField(source="rating.rating", default=None)
+    rating = serializers.CharField(source="rating.rating", default=None, allow_null=True)
 
     def _staff(self, dossier) -> bool:
         """Officers (not the applicant) get the whole record and every file."""
@@ -473,6 +473,14 @@ class NationalDossierView(APIView):
 
     authentication_classes = []
     permission_classes = [FromNationalPortal]
+
+    def get_authenticate_header(self, request) -> str:
+        return 'Bearer realm="national-portal"'
+
+    def permission_denied(self, request, message=None, code=None):
+        # No or an unknown token is a missing authentication: 401 with WWW-Authenticate.
+        raise NotAuthenticated(detail=message, code=code)
+
     throttle_scope = "national_inbound"
 
     @extend_schema(

@@ -8,10 +8,13 @@ dossier's state does not allow it or someone acted first (with what changed). Qu
 ``GET /api/v1/queues/`` (counts) and ``GET /api/v1/queues/{name}/`` (keyset pages).
 """
 
+import re
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -24,7 +27,37 @@ from dossiers.lifecycle import Action
 from dossiers.models_work import PaymentMethod
 from dossiers.queues import QUEUES
 from portal.models import User
+from portal.schema import CONFLICT
 from units.models import Agency
+
+
+class DossierSerializer(serializers.Serializer):
+    # A plain serializer: a ModelSerializer rebuilds its fields from the model on every call.
+    code = serializers.CharField()
+    procedure = serializers.CharField(source="procedure.code")
+    status = serializers.IntegerField()
+    status_name = serializers.CharField(source="get_status_display")
+    channel = serializers.IntegerField()
+    agency = serializers.CharField(source="agency.identifier")
+    reception_agency = serializers.CharField(source="reception_agency.identifier")
+    applicant_name = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField(allow_null=True)
+    appointment_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    returned_at = serializers.DateTimeField(allow_null=True)
+
+
+class ActedSerializer(DossierSerializer):
+    """The dossier after a lifecycle action, with the revision and step to send next."""
+
+    revision = serializers.IntegerField()
+    step = serializers.CharField()
+
+
+class SignedSerializer(DossierSerializer):
+    revision = serializers.IntegerField()
+    verification_url = serializers.URLField(help_text="the page the result's QR code opens")
 
 
 class ActionSerializer(serializers.Serializer):
@@ -45,7 +78,26 @@ class ActionSerializer(serializers.Serializer):
     amount = serializers.IntegerField(required=False, min_value=1, help_text="VND")
     method = serializers.ChoiceField(choices=lifecycle.RETURN_METHODS, required=False)
     new_appointment = serializers.DateTimeField(required=False)
-    file = serializers.FileField(required=False, help_text="attach_result: a PDF")
+
+
+class AssignSerializer(ActionSerializer):
+    to_user = serializers.IntegerField(help_text="the specialist's id")
+
+
+class HandOverSerializer(ActionSerializer):
+    to_agency = serializers.CharField(max_length=13, help_text="the agency's identifier")
+
+
+class RequestPaymentSerializer(ActionSerializer):
+    amount = serializers.IntegerField(min_value=1, help_text="VND")
+
+
+class ExtendSerializer(ActionSerializer):
+    new_appointment = serializers.DateTimeField(help_text="later than the appointment now")
+
+
+class AttachResultSerializer(ActionSerializer):
+    file = serializers.FileField(help_text="the result, a PDF")
 
 
 class ConfirmPaymentSerializer(serializers.Serializer):
@@ -63,10 +115,17 @@ class ConfirmPaymentSerializer(serializers.Serializer):
     )
 
 
-# Actions whose parameters differ from the shared ``ActionSerializer``.
+# Actions whose parameters differ from the shared ``ActionSerializer``: what they require.
 SERIALIZERS: dict[str, type[serializers.Serializer]] = {
-    Action.CONFIRM_PAYMENT: ConfirmPaymentSerializer
+    Action.CONFIRM_PAYMENT: ConfirmPaymentSerializer,
+    Action.ASSIGN: AssignSerializer,
+    Action.HAND_OVER: HandOverSerializer,
+    Action.REQUEST_PAYMENT: RequestPaymentSerializer,
+    Action.EXTEND: ExtendSerializer,
+    Action.ATTACH_RESULT: AttachResultSerializer,
 }
+# A file goes only as multipart; the other actions also take JSON.
+MULTIPART_ONLY = {Action.ATTACH_RESULT}
 
 
 def _required(values: dict, name: str):
@@ -163,7 +222,7 @@ def _office_action(name: str):
     serializer = SERIALIZERS.get(name, ActionSerializer)
 
     def handler(self, request, code=None):
-        from dossiers.api import DossierSerializer, _service_error
+        from dossiers.api import _service_error
 
         dossier = self.get_object()
         data = serializer(data=request.data)
@@ -182,16 +241,31 @@ def _office_action(name: str):
     handler.__doc__ = f"Take the lifecycle action “{Action(name).label}” (see dossiers.lifecycle)."
     handler = action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(handler)
     # After ``action``, which replaces the function's ``kwargs`` where the schema is kept.
+    media_types = ["multipart/form-data"]
+    if name not in MULTIPART_ONLY:
+        media_types.insert(0, "application/json")
     return extend_schema(
-        request={"application/json": serializer, "multipart/form-data": serializer},
-        responses={200: dict, 400: dict, 403: dict, 404: dict, 409: dict},
+        request={media_type: serializer for media_type in media_types},
+        responses={200: ActedSerializer, 409: CONFLICT},
     )(handler)
 
 
 class OfficeActionsMixin:
     """The lifecycle actions of the back office, mixed into the dossiers' viewset."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "AllowedActions",
+                {
+                    "revision": serializers.IntegerField(),
+                    "status": serializers.IntegerField(),
+                    "step": serializers.CharField(),
+                    "actions": serializers.ListField(child=serializers.CharField()),
+                },
+            )
+        }
+    )
     @action(detail=True, methods=["get"])
     def actions(self, request, code=None):
         """What the caller may do on this dossier now, with its revision."""
@@ -221,7 +295,7 @@ class ExternalSignatureSerializer(serializers.Serializer):
 
 
 def _signed_answer(self, request, run, serializer_class):
-    from dossiers.api import DossierSerializer, _service_error
+    from dossiers.api import _service_error
 
     dossier = self.get_object()
     data = serializer_class(data=request.data)
@@ -239,9 +313,7 @@ def _signed_answer(self, request, run, serializer_class):
     return Response(body)
 
 
-@extend_schema(
-    request=SignSerializer, responses={200: dict, 400: dict, 403: dict, 404: dict, 409: dict}
-)
+@extend_schema(request=SignSerializer, responses={200: SignedSerializer, 409: CONFLICT})
 @action(detail=True, methods=["post"], url_path="sign")
 def sign(self, request, code=None):
     """The leader signs the result with their certificate (second factor required) and
@@ -260,7 +332,7 @@ def sign(self, request, code=None):
 
 @extend_schema(
     request={"multipart/form-data": ExternalSignatureSerializer},
-    responses={200: dict, 400: dict, 403: dict, 404: dict, 409: dict},
+    responses={200: SignedSerializer, 409: CONFLICT},
 )
 @action(detail=True, methods=["post"], url_path="sign-external")
 def sign_external(self, request, code=None):
@@ -336,12 +408,28 @@ def _iso_moment(value):
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+class QueueCountSerializer(serializers.Serializer):
+    queue = serializers.ChoiceField(choices=list(QUEUES))
+    label = serializers.CharField()
+    count = serializers.IntegerField(min_value=0)
+
+
+class QueuePageSerializer(serializers.Serializer):
+    results = QueueRowSerializer(many=True)
+    next = serializers.CharField(allow_null=True, help_text="the next page's cursor, if any")
+
+
+# What ``queues.encode_cursor`` writes: URL-safe base64 without padding.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
+MAX_QUEUE_PAGE = 100
+
+
 class QueueCountsView(APIView):
-    """How many dossiers wait in each of the caller's queues."""
+    """How many dossiers wait in each of the caller's queues (one entry per queue)."""
 
     permission_classes = [IsOfficer]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: QueueCountSerializer(many=True)})
     def get(self, request):
         counts = queues.queue_counts(request.user)
         return Response(
@@ -359,26 +447,38 @@ class QueueView(APIView):
 
     @extend_schema(
         parameters=[
+            OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(QUEUES)),
             OpenApiParameter("q", str, description="code, identity number or applicant name"),
-            OpenApiParameter("cursor", str, description="the `next` of the previous page"),
-            OpenApiParameter("page_size", int, description="1 to 100 (default 25)"),
+            OpenApiParameter(
+                "cursor",
+                {"type": "string", "pattern": CURSOR_PATTERN},
+                description="the `next` of the previous page",
+            ),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": MAX_QUEUE_PAGE},
+                description="1 to 100 (default 25)",
+            ),
         ],
-        responses={200: QueueRowSerializer(many=True)},
+        responses={200: QueuePageSerializer},
     )
     def get(self, request, name: str):
         if name not in QUEUES:
             raise NotFound(_("No such queue."))
-        try:
-            size = max(1, min(int(request.query_params.get("page_size", queues.PAGE_SIZE)), 100))
-        except ValueError as exc:
-            raise ValidationError({"page_size": [_("A number from 1 to 100.")]}) from exc
+        size = request.query_params.get("page_size", str(queues.PAGE_SIZE))
+        if not size.isascii() or not size.isdigit() or not 1 <= int(size) <= MAX_QUEUE_PAGE:
+            raise ValidationError({"page_size": [_("A number from 1 to 100.")]})
+        size = int(size)
+        cursor = request.query_params.get("cursor", "")
+        if not re.fullmatch(CURSOR_PATTERN, cursor):
+            raise ValidationError({"cursor": [_("This cursor is not valid.")]})
         now = timezone.now()
         try:
             page = queues.queue_page(
                 request.user,
                 name,
                 q=request.query_params.get("q", ""),
-                cursor=request.query_params.get("cursor") or None,
+                cursor=cursor or None,
                 size=size,
                 now=now,
             )

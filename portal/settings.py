@@ -416,6 +416,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DossierStatusEnum": "dossiers.models.Status",
         "DossierStepEnum": "dossiers.models.Step",
+        "ReturnMethodEnum": "dossiers.lifecycle.RETURN_METHODS",
+        "PaymentMethodEnum": "dossiers.models_work.PaymentMethod",
     },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -4,12 +4,19 @@ import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from portal.schema import ERROR
 from procedures import selectors, services
 from procedures.errors import CatalogueError
 from procedures.models import (
@@ -22,6 +29,10 @@ from procedures.models import (
 from procedures.services.reassignment import batch_progress
 from units.models import Agency, Unit, UnitLevel
 from units.selectors import provinces_administered_by, user_administers_province
+
+PROVINCE_CODE = {"type": "string", "pattern": r"^\d{2}$"}
+# A filter left empty is no filter (django-filter's reading).
+PROVINCE_FILTER = {"type": "string", "pattern": r"^(\d{2})?$"}
 
 
 def raise_validation(exc: CatalogueError):
@@ -135,6 +146,22 @@ class ProcedureFilter(django_filters.FilterSet):
         )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("search", {"type": "string", "maxLength": 200}),
+            OpenApiParameter(
+                "agency",
+                {"type": "string", "maxLength": 13, "pattern": r"^[0-9A-Z.]*$"},
+                description="an agency's electronic identifier (400 if none has it)",
+            ),
+            OpenApiParameter(
+                "province", PROVINCE_FILTER, description="2-digit province code (400 if unknown)"
+            ),
+            OpenApiParameter("field", {"type": "integer"}, description="a field's id"),
+        ]
+    )
+)
 class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
     """The public catalogue; ``search`` ranks by relevance, typed with or without accents."""
 
@@ -276,7 +303,23 @@ class ReassignmentViewSet(
             "effective_on": values["effective_on"],
         }
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("province", PROVINCE_CODE, required=True)],
+        responses={
+            200: inline_serializer(
+                "FormerDistrictReport",
+                {
+                    "province": serializers.CharField(),
+                    "on": serializers.DateField(),
+                    "remaining": serializers.IntegerField(),
+                    "total": serializers.IntegerField(),
+                    "procedures": serializers.ListField(child=serializers.DictField()),
+                },
+            ),
+            404: OpenApiResponse(ERROR, description="No province has this code."),
+        },
+    )
     @action(detail=False, methods=["get"])
     def report(self, request):
         """N of M procedures of a province are still assigned to the former district level."""

@@ -17,7 +17,7 @@ class UnitRefSerializer(serializers.ModelSerializer):
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    parent = UnitRefSerializer(read_only=True)
+    parent = UnitRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Unit
@@ -98,7 +98,8 @@ class AgencyFilter(django_filters.FilterSet):
         )
 
 
-PROVINCE_CODE = {"type": "string", "pattern": r"^\d{2}$"}
+# Empty is accepted, as no filter (django-filter's reading).
+PROVINCE_CODE = {"type": "string", "pattern": r"^(\d{2})?$"}
 SEARCH = OpenApiParameter("search", {"type": "string", "maxLength": 100})
 
 
@@ -136,7 +137,7 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
         parameters=[
             OpenApiParameter(
                 "unit",
-                {"type": "string", "pattern": r"^(\d{2}|\d{5})$"},
+                {"type": "string", "pattern": r"^(\d{2}|\d{5})?$"},
                 description="2-digit province or 5-digit commune code",
             ),
             OpenApiParameter("province", PROVINCE_CODE, description="2-digit province code"),

@@ -12,8 +12,9 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +24,7 @@ from dossiers.reports.rollups import COUNTERS
 from dossiers.reports.selectors import GROUP_BY, Period
 
 EXPORT_LIMIT = 100_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _plain(value):
@@ -113,6 +115,46 @@ class PeriodInput(serializers.Serializer):
         return attrs
 
 
+def _query(name: str, schema: dict, description: str = "", **kwargs) -> OpenApiParameter:
+    return OpenApiParameter(name, schema, OpenApiParameter.QUERY, description=description, **kwargs)
+
+
+# The query of every report, as ``PeriodInput`` validates it (``from``/``to`` win over the
+# year, quarter and month; the month over the quarter).
+PERIOD_PARAMETERS = [
+    _query("province", {"type": "string", "pattern": r"^\d{2}$"}, "2-digit province code"),
+    _query("year", {"type": "integer", "minimum": 2000, "maximum": 2100}, "default: this year"),
+    _query("quarter", {"type": "integer", "minimum": 1, "maximum": 4}),
+    _query("month", {"type": "integer", "minimum": 1, "maximum": 12}),
+    _query("from", {"type": "string", "format": "date"}, "with `to`: any range of days"),
+    _query("to", {"type": "string", "format": "date"}, "with `from`; not before it"),
+]
+FORMAT = _query(
+    "format", {"type": "string", "enum": ["json", "csv", "xlsx"]}, "json (default), csv or xlsx"
+)
+GROUP_BY = _query("group_by", {"type": "string", "enum": list(GROUP_BY)}, "default: agency")
+LEVEL = _query("level", {"type": "string", "enum": ["commune", "agency"]}, "default: commune")
+
+_PERIOD = inline_serializer(
+    "ReportPeriod", {"from": serializers.DateField(), "to": serializers.DateField()}
+)
+
+
+def _answers(name: str, fields: dict) -> dict:
+    """The report as JSON, or the same table as a CSV or XLSX file."""
+    body = inline_serializer(
+        name, {"province": serializers.CharField(), "period": _PERIOD, **fields}
+    )
+    return {
+        (200, "application/json"): body,
+        (200, "text/csv"): OpenApiTypes.BINARY,
+        (200, XLSX): OpenApiTypes.BINARY,
+    }
+
+
+_ROWS = serializers.ListField(child=serializers.DictField())
+
+
 def flat_row(row: selectors.Row) -> dict:
     out = {"key": row.key, "name": row.label}
     if row.rank is not None:
@@ -133,8 +175,22 @@ def flat_row(row: selectors.Row) -> dict:
 class ReportView(APIView):
     renderer_classes = [JSONRenderer, CSVRenderer, XLSXRenderer]
 
+    def perform_content_negotiation(self, request, force=False):
+        # An empty ``?format=`` is not a format: 404 like any unknown one, not the default.
+        if request.query_params.get("format") == "" and not force:
+            raise exceptions.NotFound(_("Not found."))
+        return super().perform_content_negotiation(request, force)
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        # A refusal goes out as JSON with its field messages, never as a broken file.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
     def params(self, request) -> dict:
-        form = PeriodInput(data=request.query_params)
+        # A plain dict: an empty ``?to=`` is a bad date (400), not a field left out as in a form.
+        form = PeriodInput(data=request.query_params.dict())
         form.is_valid(raise_exception=True)
         return form.validated_data
 
@@ -166,7 +222,10 @@ class IndicatorsView(ReportView):
 
     export_name = "indicators"
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        parameters=[*PERIOD_PARAMETERS, GROUP_BY, FORMAT],
+        responses=_answers("Indicators", {"group_by": serializers.CharField(), "results": _ROWS}),
+    )
     def get(self, request):
         params = self.params(request)
         scope = self.scope(request, params)
@@ -207,7 +266,17 @@ class IndexView(ReportView):
 
     export_name = "index"
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        parameters=[*PERIOD_PARAMETERS, FORMAT],
+        responses=_answers(
+            "ServiceIndex",
+            {
+                "total": serializers.FloatField(),
+                "groups": serializers.ListField(child=serializers.DictField()),
+                "results": _ROWS,
+            },
+        ),
+    )
     def get(self, request):
         params = self.params(request)
         scope = self.scope(request, params)
@@ -237,7 +306,10 @@ class RankingView(ReportView):
 
     export_name = "ranking"
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        parameters=[*PERIOD_PARAMETERS, LEVEL, FORMAT],
+        responses=_answers("Ranking", {"level": serializers.CharField(), "results": _ROWS}),
+    )
     def get(self, request):
         params = self.params(request)
         scope = self.scope(request, params)
@@ -265,9 +337,34 @@ class DossiersView(ReportView):
 
     export_name = "dossiers"
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        parameters=[
+            *PERIOD_PARAMETERS,
+            _query("indicator", {"type": "string", "enum": list(selectors.DRILL)}, required=True),
+            _query("agency", {"type": "integer"}, "an agency's id"),
+            _query("commune", {"type": "string", "pattern": r"^\d{5}$"}, "5-digit commune code"),
+            _query("procedure", {"type": "integer"}, "a procedure's id"),
+            _query("field", {"type": "integer"}, "a field's id"),
+            _query("page", {"type": "integer", "minimum": 1}),
+            _query("page_size", {"type": "integer", "minimum": 1, "maximum": 1000}),
+            FORMAT,
+        ],
+        responses={
+            (200, "application/json"): inline_serializer(
+                "ReportDossiers",
+                {
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": _ROWS,
+                },
+            ),
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, XLSX): OpenApiTypes.BINARY,
+        },
+    )
     def get(self, request):
-        form = DrillInput(data=request.query_params)
+        form = DrillInput(data=request.query_params.dict())
         form.is_valid(raise_exception=True)
         params = form.validated_data
         scope = self.scope(request, params)
@@ -305,10 +402,17 @@ class DossiersView(ReportView):
 class PublicStatisticsView(ReportView):
     """Published statistics: a province's aggregates, for anyone (no dossier, no person)."""
 
-    permission_classes = []
+    permission_classes = [AllowAny]
     export_name = "statistics"
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        parameters=[
+            _query("province", {"type": "string", "pattern": r"^\d{2}$"}, required=True),
+            *PERIOD_PARAMETERS[1:],
+            FORMAT,
+        ],
+        responses=_answers("PublicStatistics", {"results": _ROWS}),
+    )
     def get(self, request):
         params = self.params(request)
         if not params.get("province"):
@@ -352,8 +456,8 @@ class FormII06aView(ReportView):
 
     @extend_schema(
         parameters=[
-            PeriodInput,
-            OpenApiParameter("format", str, enum=["pdf", "xlsx"], description="pdf or xlsx"),
+            *PERIOD_PARAMETERS,
+            _query("format", {"type": "string", "enum": ["pdf", "xlsx"]}, "pdf (default) or xlsx"),
         ],
         responses={
             (200, PDFFileRenderer.media_type): OpenApiTypes.BINARY,
@@ -369,13 +473,6 @@ class FormII06aView(ReportView):
         fmt = request.accepted_renderer.format
         self.filename = form.filename(fmt)
         return Response(form_ii06a.pdf(form) if fmt == "pdf" else form_ii06a.xlsx(form))
-
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        # A refusal goes out as JSON with its field messages, never as a broken file.
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return response
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from dossiers.reports import selfcheck
-from dossiers.reports.api import PeriodInput, ReportView
+from dossiers.reports.api import PERIOD_PARAMETERS, PeriodInput, ReportView
 
 PERIOD_NAMES = ("year", "quarter", "month", "from", "to", "date_from", "date_to")
 
@@ -118,18 +118,11 @@ class SelfCheckView(ReportView):
     renderer_classes = [JSONRenderer]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("province", str, description="2-digit province code"),
-            OpenApiParameter("year", int),
-            OpenApiParameter("quarter", int),
-            OpenApiParameter("month", int),
-            OpenApiParameter("from", dt.date, description="with `to`: any range of days"),
-            OpenApiParameter("to", dt.date),
-        ],
-        responses={200: SelfCheckSerializer, 400: dict, 403: ERROR, 404: ERROR, 503: UNAVAILABLE},
+        parameters=PERIOD_PARAMETERS,
+        responses={200: SelfCheckSerializer, 403: ERROR, 404: ERROR, 503: UNAVAILABLE},
     )
     def get(self, request):
-        form = PeriodInput(data=period_data(request.query_params))
+        form = PeriodInput(data=period_data(request.query_params).dict())
         form.is_valid(raise_exception=True)
         params = form.validated_data
         scope = self.scope(request, params)
