@@ -4,6 +4,7 @@ The identifiers are demo values in the official shape (000.00.01.H68), not real 
 """
 
 import datetime as dt
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,12 @@ from django.conf import settings
 from django.db import transaction
 
 from portal.models import User
-from portal.services import citizen_upsert, staff_user_create, staff_user_set_password
+from portal.services import (
+    citizen_upsert,
+    staff_user_create,
+    staff_user_rename,
+    staff_user_set_password,
+)
 from procedures.importing import catalogue_import
 from procedures.models import Assignment, Level, Procedure
 from procedures.services import assignment_create
@@ -63,12 +69,35 @@ def demo_password() -> str:
     return password
 
 
+SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
+            "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý")  # fmt: skip
+MIDDLE_NAMES = ("Văn", "Thị", "Minh", "Thanh", "Hữu", "Đức", "Ngọc", "Quang", "Thu", "Hoài")
+GIVEN_NAMES = ("An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hòa", "Hùng",
+               "Hương", "Khánh", "Lan", "Linh", "Long", "Mai", "Nam", "Ngọc", "Phong", "Phúc",
+               "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Vy", "Yến")  # fmt: skip
+
+
+def person_name(seed: str) -> str:
+    """A person's name for a demo account, the same for the same seed: a signed result's
+    stamp says who signed ("Ký bởi: Trần Minh Hải"), not a role."""
+    n = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
+    return " ".join(
+        (
+            SURNAMES[n % len(SURNAMES)],
+            MIDDLE_NAMES[(n // 16) % len(MIDDLE_NAMES)],
+            GIVEN_NAMES[(n // 256) % len(GIVEN_NAMES)],
+        )
+    )
+
+
 def _staff(username: str, full_name: str, password: str) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
         return staff_user_create(username=username, password=password, full_name=full_name)
     if not user.check_password(password):
         staff_user_set_password(user=user, password=password)
+    if user.full_name != full_name:
+        staff_user_rename(user=user, full_name=full_name)
     return user
 
 
@@ -121,7 +150,7 @@ def demo_load(*, password: str, dossiers: bool = True, history: int = 0) -> Demo
             report.agencies += 1
             for role in roles:
                 username = f"{role.value}.{tag}"
-                user = _staff(username, f"{role.label} ({agency.name})", password)
+                user = _staff(username, person_name(username), password)
                 membership_grant(user=user, agency=agency, role=role)
                 report.logins.append(DemoLogin(username, str(role.label), agency.name))
 

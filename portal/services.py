@@ -50,6 +50,13 @@ def staff_user_set_password(*, user: User, password: str) -> User:
     return user
 
 
+def staff_user_rename(*, user: User, full_name: str) -> User:
+    """A staff member's full name (as signed results and the back office show it)."""
+    user.full_name = full_name
+    user.save(update_fields=["full_name"])
+    return user
+
+
 @transaction.atomic
 def citizen_upsert(
     *,
