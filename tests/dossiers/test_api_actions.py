@@ -137,9 +137,11 @@ def test_result_documents_show_only_once_the_result_is_ready(api, client, applic
     shown_file = client.get(url)
 
     assert "result" not in {d["kind"] for d in hidden_api}
-    assert "giay-khai-sinh.pdf" not in hidden_page and hidden_file.status_code == 404
+    assert url not in hidden_page and hidden_file.status_code == 404
     assert "result" in {d["kind"] for d in shown_api}
-    assert "giay-khai-sinh.pdf" in shown_page and shown_file.status_code == 200
+    # Shown under a name for people, not the file's internal one.
+    assert url in shown_page and f"Kết quả - {submitted.code}.pdf" in shown_page
+    assert "giay-khai-sinh.pdf" not in shown_page and shown_file.status_code == 200
     assert b"".join(shown_file.streaming_content).startswith(b"%PDF")
 
 
