@@ -22,7 +22,13 @@ def load_demo():
         stdout=io.StringIO(),
     )
     call_command(
-        "load_demo", "--password", "demo-password-1", "--quiet-logins", stdout=io.StringIO()
+        "load_demo",
+        "--password",
+        "demo-password-1",
+        "--quiet-logins",
+        "--history",
+        "0",
+        stdout=io.StringIO(),
     )
 
 

@@ -39,7 +39,13 @@ def test_loading_the_demo_twice_changes_nothing(demo):
     )
 
     call_command(
-        "load_demo", "--password", "demo-password-1", "--quiet-logins", stdout=io.StringIO()
+        "load_demo",
+        "--password",
+        "demo-password-1",
+        "--quiet-logins",
+        "--history",
+        "0",
+        stdout=io.StringIO(),
     )
     report = io.StringIO()
     call_command("import_procedures", str(DATA), stdout=report)
