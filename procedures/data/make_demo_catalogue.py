@@ -184,6 +184,13 @@ def part(name, originals=1):
     return {"name": name, "originals": originals, "copies": 0, "form": ""}
 
 
+# Papers the law asks for beyond the generic ones: code -> extra components (1 original each).
+EXTRA_PARTS = {
+    # Luật Hộ tịch 2014, Điều 16: the declaration and the birth certificate (giấy chứng sinh).
+    "1.001193": ["Giấy chứng sinh"],
+}
+
+
 def components_of(proc):
     """One generic case: the form or request, supporting papers, and ID papers (shown only)."""
     core = re.sub(r"^Thủ tục ", "", proc["name"])
@@ -199,7 +206,8 @@ def components_of(proc):
             part("Đơn hoặc tờ khai đề nghị theo mẫu"),
             part("Giấy tờ, tài liệu kèm theo theo quy định"),
         ]
-    return [*first, part("Giấy tờ tùy thân", originals=0)]
+    extra = [part(name) for name in EXTRA_PARTS.get(proc["code"], [])]
+    return [*first, *extra, part("Giấy tờ tùy thân", originals=0)]
 
 
 def workflow_of(hours, province):

@@ -72,7 +72,8 @@ def test_citizen_submits_birth_registration_on_a_phone_and_downloads_the_receipt
     )
     page.get_by_label("Trực tuyến", exact=True).check()
     file_inputs = page.locator("input[type=file]")
-    expect(file_inputs).to_have_count(1)  # the birth declaration; the ID is only shown
+    # The declaration and the birth certificate (giấy chứng sinh); the ID is only shown.
+    expect(file_inputs).to_have_count(2)
     for index in range(file_inputs.count()):
         file_inputs.nth(index).set_input_files(small_pdf)
 
@@ -87,7 +88,7 @@ def test_citizen_submits_birth_registration_on_a_phone_and_downloads_the_receipt
     )
     expect(page.locator(".messages")).to_have_text(f"Đã nộp hồ sơ. Mã hồ sơ: {dossier.code}.")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Hồ sơ {dossier.code}")
-    expect(page.get_by_role("link", name="to-khai-khai-sinh.pdf")).to_be_visible()
+    expect(page.get_by_role("link", name="to-khai-khai-sinh.pdf")).to_have_count(2)
     expect(page.get_by_role("link", name="Tải giấy tiếp nhận")).to_have_count(0)
     assert_fits_the_phone(page)
 
