@@ -53,10 +53,18 @@ def profile_defaults(applicant) -> dict[str, str]:
     }
 
 
+def draft_of(*, applicant, procedure: Procedure) -> DossierDraft | None:
+    """The citizen's draft for this procedure, if they have begun one (from any device)."""
+    return DossierDraft.objects.filter(applicant=applicant, procedure=procedure).first()
+
+
 @transaction.atomic
 def draft_start(*, applicant, procedure: Procedure) -> DossierDraft:
-    """The citizen's draft for this procedure, resumed if one exists (from any device)."""
-    draft = DossierDraft.objects.filter(applicant=applicant, procedure=procedure).first()
+    """The citizen's draft for this procedure, resumed if one exists (from any device).
+
+    Called when the citizen first saves, types (autosave) or uploads: opening the form alone
+    creates nothing."""
+    draft = draft_of(applicant=applicant, procedure=procedure)
     if draft is not None:
         return draft
     data = profile_defaults(applicant)

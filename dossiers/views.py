@@ -44,9 +44,11 @@ from dossiers.services import (
 from dossiers.submission import (
     COMMUNE_KINDS,
     draft_attach,
+    draft_of,
     draft_save,
     draft_start,
     draft_submit,
+    profile_defaults,
     required_components,
 )
 from dossiers.tracking import (
@@ -160,9 +162,9 @@ def _chosen_case(version, data: dict):
     return next((case for case in cases if str(case.pk) == chosen), cases[0] if cases else None)
 
 
-def _document_rows(draft: DossierDraft, version, errors: dict) -> list[dict]:
+def _document_rows(draft: DossierDraft | None, version, errors: dict) -> list[dict]:
     """Each case's components to attach, with the file already attached and any error."""
-    attached = {doc.component_id: doc for doc in draft.documents.all()}
+    attached = {doc.component_id: doc for doc in draft.documents.all()} if draft else {}
     return [
         {
             "case": case,
@@ -205,13 +207,16 @@ def submission(request, code: str):
     if procedure.current_version.online_level == OnlineLevel.NONE:
         messages.error(request, _("This procedure cannot be submitted online."))
         return redirect("procedures:detail", code=procedure.code)
+    if request.method != "POST":
+        # Opening the form creates nothing: the draft begins with the first save or autosave.
+        draft = draft_of(applicant=request.user, procedure=procedure)
+        data = draft.data if draft else profile_defaults(request.user)
+        form = _submission_form(_draft_version(procedure, draft), data, bound=False)
+        return _render_submission(request, procedure, draft, form)
+
     draft = draft_start(applicant=request.user, procedure=procedure)
     # A draft begun before the catalogue changed stays on the version it was begun under.
     version = _draft_version(procedure, draft)
-    if request.method != "POST":
-        form = _submission_form(version, draft.data, bound=False)
-        return _render_submission(request, procedure, draft, form)
-
     typed = {name: request.POST.get(name, "").strip() for name in TYPED_FIELDS}
     draft = draft_save(draft=draft, data=typed)
     file_errors = _attach_uploads(request, draft, version)
@@ -253,8 +258,8 @@ def _add_service_errors(form: SubmissionForm, exc: DossierError) -> list[str]:
     return documents
 
 
-def _draft_version(procedure: Procedure, draft: DossierDraft):
-    if draft.version_id == procedure.current_version_id:
+def _draft_version(procedure: Procedure, draft: DossierDraft | None):
+    if draft is None or draft.version_id == procedure.current_version_id:
         return procedure.current_version  # with its cases and components prefetched
     return draft.version
 
@@ -270,7 +275,7 @@ def _render_submission(request, procedure, draft, form, file_errors=None, docume
             "draft": draft,
             "form": form,
             "several_cases": len(version.cases.all()) > 1,
-            "chosen_case": _chosen_case(version, draft.data),
+            "chosen_case": _chosen_case(version, draft.data if draft else {}),
             "document_cases": _document_rows(draft, version, file_errors or {}),
             "documents_errors": documents_errors,
         },
@@ -292,18 +297,29 @@ def submission_communes(request, code: str):
 @citizen_required
 @require_POST
 def submission_autosave(request, code: str):
-    """htmx: keep what the citizen is typing, every few seconds, in their existing draft."""
-    draft = DossierDraft.objects.filter(applicant=request.user, procedure__code=code).first()
-    if draft is None:
-        # Submitted meanwhile (or never started): there is nothing left to save.
-        return HttpResponse(status=204)
+    """htmx: keep what the citizen is typing, every few seconds; the first time, the draft
+    begins here (opening the form alone creates none). A page that already names its draft
+    saves into that one only."""
+    procedure = _submittable_procedure(code)
+    named = request.POST.get("draft", "")
+    if named:
+        draft = DossierDraft.objects.filter(
+            pk=int(named) if named.isdigit() and len(named) < 19 else None,
+            applicant=request.user,
+            procedure=procedure,
+        ).first()
+        if draft is None:
+            # Submitted meanwhile: there is nothing left to save.
+            return HttpResponse(status=204)
+    else:
+        draft = draft_start(applicant=request.user, procedure=procedure)
     draft_save(
         draft=draft,
         data={
             name: request.POST[name].strip() for name in AUTOSAVED_FIELDS if name in request.POST
         },
     )
-    return render(request, "dossiers/_autosaved.html", {"saved_at": timezone.now()})
+    return render(request, "dossiers/_autosaved.html", {"saved_at": timezone.now(), "draft": draft})
 
 
 # --- The citizen's dossiers ---------------------------------------------------------------------
