@@ -25,7 +25,11 @@ from portal.clientip import client_ip
 from portal.forms import StaffLoginForm, TokenForm
 from portal.models import SignInEvent
 from portal.services import sign_in_event_record, totp_device_confirm, totp_device_start
-from units.selectors import memberships_of, province_list_with_counts
+from units.selectors import (
+    memberships_of,
+    province_list_with_counts,
+    provinces_administered_by,
+)
 
 
 def home(request):
@@ -230,8 +234,15 @@ def logout(request):
 
 @login_required
 def staff_home(request):
+    """The staff start page; it links only to the pages this user may open."""
+    memberships = memberships_of(user=request.user)
     return render(
-        request, "portal/staff_home.html", {"memberships": memberships_of(user=request.user)}
+        request,
+        "portal/staff_home.html",
+        {
+            "memberships": memberships,
+            "administers_province": provinces_administered_by(request.user).exists(),
+        },
     )
 
 

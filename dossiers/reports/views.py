@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from dossiers.reports import selectors
 from dossiers.reports.api import PeriodInput
 from units.models import Unit, UnitLevel
+from units.selectors import memberships_of
 
 GROUP_LABELS = {
     "transparency": _("Transparency"),
@@ -72,7 +73,8 @@ def number(value) -> str:
 
 
 def _period(request):
-    form = PeriodInput(data=request.GET)
+    # An empty field (a select left on "choose") is not given, rather than wrong.
+    form = PeriodInput(data={name: value for name, value in request.GET.items() if value != ""})
     if not form.is_valid():
         return selectors.Period.year(dt.date.today().year), form.errors, {}
     return form.validated_data["period"], {}, form.validated_data
@@ -221,6 +223,9 @@ def dashboard(request):
         "province": Unit.objects.filter(code=scope.province).first(),
         "first": period.first.strftime("%d/%m/%Y"),
         "last": period.last.strftime("%d/%m/%Y"),
+        # The form shows the period the page reports on, whatever chose it (year, quarter…).
+        "date_from": period.first.isoformat(),
+        "date_to": period.last.isoformat(),
         "total": number(whole.index_total),
         "groups": [
             {
@@ -240,18 +245,46 @@ def dashboard(request):
     return render(request, "reports/dashboard.html", context)
 
 
+# The province last shown on /statistics/, so the next visit opens on it.
+STATISTICS_COOKIE = "statistics_province"
+
+
+def _own_province(user) -> str | None:
+    """The province a signed-in staff member works in (the first by code if several)."""
+    if not user.is_authenticated:
+        return None
+    codes = {
+        m.agency.unit.code if m.agency.unit.level == UnitLevel.PROVINCE else m.agency.unit.parent_id
+        for m in memberships_of(user=user)
+    }
+    return min((c for c in codes if c), default=None)
+
+
+def _statistics_province(request, params: dict, known: set[str]) -> str | None:
+    """The asked province; else the staff member's own; else the one chosen last; else none
+    (the page asks to choose one, never shows an arbitrary province)."""
+    for code in (
+        params.get("province"),
+        _own_province(request.user),
+        request.COOKIES.get(STATISTICS_COOKIE),
+    ):
+        if code in known:
+            return code
+    return None
+
+
 def statistics(request):
     """Published statistics of a province: aggregates only, no dossier, no person."""
     period, errors, params = _period(request)
     provinces = list(
         Unit.objects.filter(level=UnitLevel.PROVINCE).order_by("name").values_list("code", "name")
     )
-    code = params.get("province") or (provinces[0][0] if provinces else None)
+    code = _statistics_province(request, params, {c for c, _name in provinces})
     row = None
     if code:
         scope = selectors.public_scope(code)
         row = selectors.report(scope, period, None)[0]
-    return render(
+    response = render(
         request,
         "reports/statistics.html",
         {
@@ -276,3 +309,13 @@ def statistics(request):
             },
         },
     )
+    if params.get("province") == code and code:
+        response.set_cookie(
+            STATISTICS_COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure(),
+        )
+    return response
