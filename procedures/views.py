@@ -43,7 +43,15 @@ def catalogue(request):
     elif not request.GET:
         results = selectors.procedure_search()
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "procedures": page.object_list, "query": query}
+    filters = [name for name in form.fields if name != "q"]
+    context = {
+        "form": form,
+        "page": page,
+        "procedures": page.object_list,
+        "query": query,
+        "active_filters": sum(1 for name in filters if request.GET.get(name)),
+        "filter_errors": any(name in form.errors for name in filters),
+    }
     template = "procedures/_results.html" if request.htmx else "procedures/catalogue.html"
     return render(request, template, context)
 

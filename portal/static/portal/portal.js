@@ -103,8 +103,75 @@ function initSubmissionForm(root) {
   });
 }
 
+// The site menu on phones: the button (shown only when this runs, in place of the link that
+// opens the menu through :target) folds and unfolds it; Escape folds it back.
+function initMenu() {
+  var button = document.querySelector("[data-menu-toggle]");
+  var fallback = document.querySelector("[data-menu-fallback]");
+  var menu = button && document.getElementById(button.getAttribute("aria-controls"));
+  if (!menu) return;
+  if (fallback) fallback.hidden = true;
+  button.hidden = false;
+  var open = window.location.hash === "#" + menu.id;
+  button.setAttribute("aria-expanded", open ? "true" : "false");
+  button.addEventListener("click", function () {
+    var opening = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", opening ? "true" : "false");
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+      button.setAttribute("aria-expanded", "false");
+      button.focus();
+    }
+  });
+}
+
+// Panels folded on phones (<details data-open-wide>) start open on wider screens.
+function initWidePanels() {
+  if (!window.matchMedia("(min-width: 40em)").matches) return;
+  document.querySelectorAll("details[data-open-wide]").forEach(function (panel) {
+    panel.open = true;
+  });
+}
+
+// A table wider than the screen scrolls inside its box (.table-wrap); the box then takes the
+// keyboard focus, so it can be scrolled without a mouse, and is named after its table.
+function initScrollBoxes(root) {
+  root.querySelectorAll(".table-wrap").forEach(function (box) {
+    var scrolls = box.scrollWidth > box.clientWidth + 1;
+    if (scrolls && !box.hasAttribute("tabindex")) {
+      // Named by the table's caption, else by its section's heading and first column
+      // headers (two tables under one heading must not share a name).
+      var table = box.querySelector("table");
+      var caption = table && table.caption;
+      var section = box.closest("section");
+      var heading = section && section.querySelector("h2, h3");
+      var columns = Array.prototype.slice
+        .call(box.querySelectorAll("thead th"), 0, 3)
+        .map(function (th) { return th.textContent.trim(); })
+        .filter(Boolean);
+      var name = caption
+        ? caption.textContent
+        : [heading ? heading.textContent : "", columns.join(", ")].filter(Boolean).join(": ");
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      if (name.trim()) box.setAttribute("aria-label", name.trim().replace(/\s+/g, " "));
+    } else if (!scrolls && box.getAttribute("role") === "region") {
+      ["tabindex", "role", "aria-label"].forEach(function (name) {
+        box.removeAttribute(name);
+      });
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", function () {
+  initMenu();
+  initScrollBoxes(document);
+  initWidePanels();
   initSelectAll(document);
   initTargetDetails(document);
   initSubmissionForm(document);
 });
+
+window.addEventListener("resize", function () { initScrollBoxes(document); });
+document.addEventListener("htmx:load", function (event) { initScrollBoxes(event.target); });
