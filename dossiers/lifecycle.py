@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import TextChoices
 from django.utils import timezone
@@ -36,6 +37,8 @@ from units.models import Agency, Membership, Role
 logger = logging.getLogger("dossiers.lifecycle")
 
 APPLICANT = "applicant"
+# The national payment platform, whose signed callback confirms an online payment.
+GATEWAY = "payment_gateway"
 OPEN = (
     Status.SUBMITTED,
     Status.RECEIVED,
@@ -46,6 +49,16 @@ OPEN = (
 # At the one-stop desk the reception agency acts; elsewhere the agency holding the dossier.
 AT_DESK = (Status.SUBMITTED, Status.RECEIVED, Status.RESULT_READY)
 PROCESSING_ROLES = (Role.SPECIALIST, Role.DEPARTMENT_HEAD, Role.LEADER)
+
+
+class _PaymentGateway(AnonymousUser):
+    """The actor of a verified payment-platform callback (no user: events record no actor)."""
+
+    def __str__(self) -> str:
+        return GATEWAY
+
+
+GATEWAY_ACTOR = _PaymentGateway()
 
 
 class Action(TextChoices):
@@ -128,7 +141,9 @@ RULES: dict[str, Rule] = {
     Action.REQUEST_PAYMENT: Rule(
         (Status.IN_PROCESSING,), (Role.SPECIALIST,), steps=(Step.SPECIALIST,), role_of_step=True
     ),
-    Action.CONFIRM_PAYMENT: Rule((Status.FINANCIAL_OBLIGATION,), (Role.RECEIVER, Role.SPECIALIST)),
+    Action.CONFIRM_PAYMENT: Rule(
+        (Status.FINANCIAL_OBLIGATION,), (Role.RECEIVER, Role.SPECIALIST, GATEWAY)
+    ),
     Action.STOP: Rule(
         (
             Status.RECEIVED,
@@ -227,6 +242,10 @@ def check(dossier: Dossier, user, action: str, held: set[str] | None = None) -> 
             _("The dossier is %(step)s: “%(action)s” is not possible at this step.")
             % {"step": dossier.get_step_display(), "action": Action(action).label}
         )
+    if user is GATEWAY_ACTOR:
+        if GATEWAY in rule.roles:
+            return GATEWAY
+        raise NotPermitted(_("The payment platform may only confirm payments."))
     if APPLICANT in rule.roles:
         if user.is_authenticated and dossier.applicant_id == user.pk:
             return APPLICANT
@@ -466,6 +485,15 @@ def receive(
     moment = received_at or timezone.now()
 
     def change(locked: Dossier, role: str) -> Change:
+        from dossiers.payments.services import upfront_unpaid
+
+        if upfront_unpaid(locked):
+            raise TransitionNotAllowed(
+                _(
+                    "The fee of this online dossier is not paid yet: it can be received once "
+                    "the applicant has paid it."
+                )
+            )
         channel = legal_channel(locked)
         due = appointment(
             moment,
@@ -769,38 +797,153 @@ def hand_back(*, dossier: Dossier, actor, note: str = "", revision: int | None =
 
 
 def request_payment(
-    *, dossier: Dossier, actor, amount: int, note: str = "", revision: int | None = None
+    *,
+    dossier: Dossier,
+    actor,
+    amount: int | None = None,
+    note: str = "",
+    revision: int | None = None,
+    at: dt.datetime | None = None,
 ) -> Dossier:
-    """Ask the applicant to pay a financial obligation (status 6): amount in VND."""
-    if not isinstance(amount, int) or amount <= 0:
+    """Ask the applicant to pay the financial obligation (status 6): the clock stops until it
+    is paid. The amount is the version's fee lines for the dossier's case and channel, less
+    what was paid already; ``amount`` (VND) is stated only for an obligation the catalogue does
+    not fix (computed during processing), and must match the catalogue's when it does."""
+    from dossiers.models_payments import FeeObligation, FeeStage, Payment
+    from dossiers.payments.fees import dossier_due, format_vnd
+
+    if amount is not None and (not isinstance(amount, int) or amount <= 0):
         raise TransitionNotAllowed(_("Enter the amount in đồng."), field="amount")
+    now = at or timezone.now()
+
+    def change(locked: Dossier, role: str) -> Change:
+        if FeeObligation.objects.filter(dossier=locked, state=FeeObligation.State.DUE).exists():
+            raise TransitionNotAllowed(_("A payment is already awaited on this dossier."))
+        due = dossier_due(locked)
+        paid = sum(
+            Payment.objects.filter(dossier=locked, state=Payment.State.PAID).values_list(
+                "amount", flat=True
+            )
+        )
+        computed = max(due.amount - paid, 0)
+        if computed and amount is not None and amount != computed:
+            raise TransitionNotAllowed(
+                _("The fees stated for this procedure come to %(amount)s.")
+                % {"amount": format_vnd(computed)},
+                field="amount",
+            )
+        final = computed or amount
+        if not final:
+            raise TransitionNotAllowed(
+                _("Nothing is due from the fee list: enter the amount the processing computed."),
+                field="amount",
+            )
+        FeeObligation.objects.create(
+            dossier=locked,
+            stage=FeeStage.DURING_PROCESSING,
+            amount=final,
+            lines=due.lines if computed else [{"name": note.strip() or "", "amount": final}],
+            requested_at=now,
+            old_appointment=locked.appointment_at,
+        )
+        return Change(
+            status=Status.FINANCIAL_OBLIGATION, note=(note or "").strip(), data={"amount": final}
+        )
+
     return perform(
-        Action.REQUEST_PAYMENT,
-        dossier=dossier,
-        actor=actor,
-        revision=revision,
-        change=lambda locked, role: Change(
-            status=Status.FINANCIAL_OBLIGATION, note=(note or "").strip(), data={"amount": amount}
-        ),
+        Action.REQUEST_PAYMENT, dossier=dossier, actor=actor, revision=revision, change=change
     )
 
 
 def confirm_payment(
-    *, dossier: Dossier, actor, method: str, note: str = "", revision: int | None = None
+    *,
+    dossier: Dossier,
+    actor,
+    method: str,
+    note: str = "",
+    revision: int | None = None,
+    reference: str = "",
+    amount: int | None = None,
+    payment=None,
+    at: dt.datetime | None = None,
 ) -> Dossier:
-    """The obligation is paid: processing resumes at the step it left. ``method`` is how it
-    was paid (``PaymentMethod``), kept on the event: the online-payment indicator counts the
-    dossiers paid "online"."""
+    """The obligation is paid: processing resumes at the step it left, and the appointment
+    moves by the time the clock stood still (as for a supplement). ``method`` is how it was
+    paid (``PaymentMethod``), kept on the event: the online-payment indicator counts the
+    dossiers paid "online". ``payment``: the online payment the platform's callback settled
+    (else the desk's payment is recorded here, for ``amount`` when given, which must match)."""
+    from dossiers.calendar import calendar_for, paused_appointment
+    from dossiers.models_payments import FeeObligation, Payment
+    from dossiers.payments.fees import format_vnd
+    from dossiers.services import legal_channel
+
     if method not in PaymentMethod.values:
         raise TransitionNotAllowed(_("Choose how the obligation was paid."), field="method")
+
+    def change(locked: Dossier, role: str) -> Change:
+        now = at or timezone.now()
+        obligation = (
+            FeeObligation.objects.select_for_update()
+            .filter(dossier=locked, state=FeeObligation.State.DUE)
+            .first()
+        )
+        fields = {}
+        if obligation is not None:
+            if amount is not None and amount != obligation.amount:
+                raise TransitionNotAllowed(
+                    _("The amount due is %(amount)s.")
+                    % {"amount": format_vnd(obligation.amount)},
+                    field="amount",
+                )
+            settled = payment
+            if settled is None:
+                obligation.payments.filter(state=Payment.State.PENDING).update(
+                    state=Payment.State.ABANDONED
+                )
+                from dossiers.payments.services import new_reference
+
+                settled = Payment.objects.create(
+                    obligation=obligation,
+                    dossier=locked,
+                    method=method,
+                    amount=obligation.amount,
+                    reference=new_reference(),
+                    external_reference=reference.strip()[:64],
+                    state=Payment.State.PAID,
+                    paid_at=now,
+                    recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    note=(note or "").strip()[:300],
+                )
+            if obligation.old_appointment:
+                obligation.new_appointment = paused_appointment(
+                    obligation.old_appointment,
+                    obligation.requested_at,
+                    max(now, obligation.requested_at),
+                    calendar_for(
+                        timezone.localtime(obligation.requested_at).date(),
+                        timezone.localtime(max(now, obligation.old_appointment)).date(),
+                    ),
+                    unit=legal_channel(locked).time_unit,
+                )
+                if locked.appointment_at and obligation.new_appointment > locked.appointment_at:
+                    fields["appointment_at"] = obligation.new_appointment
+            obligation.state = FeeObligation.State.PAID
+            obligation.paid_at = settled.paid_at or now
+            obligation.save(update_fields=["state", "paid_at", "new_appointment"])
+        data = {"method": method}
+        if reference:
+            data["reference"] = reference.strip()[:64]
+        if amount is not None:
+            data["amount"] = amount
+        return Change(
+            status=Status.IN_PROCESSING,
+            note=(note or "").strip(),
+            data=data,
+            fields=fields or None,
+        )
+
     return perform(
-        Action.CONFIRM_PAYMENT,
-        dossier=dossier,
-        actor=actor,
-        revision=revision,
-        change=lambda locked, role: Change(
-            status=Status.IN_PROCESSING, note=(note or "").strip(), data={"method": method}
-        ),
+        Action.CONFIRM_PAYMENT, dossier=dossier, actor=actor, revision=revision, change=change
     )
 
 

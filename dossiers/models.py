@@ -349,6 +349,14 @@ from dossiers.models_documents import (  # noqa: E402,F401
     DossierRating,
     SupplementRequest,
 )
+from dossiers.models_payments import (  # noqa: E402,F401
+    FeeObligation,
+    GatewayCallback,
+    Payment,
+    PaymentAccount,
+    PaymentReconciliation,
+    Refund,
+)
 from dossiers.models_reports import DossierRollup, IndexWeight, PeriodRollup  # noqa: E402,F401
 from dossiers.models_work import (  # noqa: E402,F401
     DeniedAction,

@@ -96,6 +96,7 @@ def receipt_pdf(
     pdf.applicant_block(dossier=dossier, tracking_url=tracking_url)
     pdf.procedure_block(dossier=dossier)
     pdf.documents_block(documents=documents)
+    pdf.fees_block(dossier=dossier)
     pdf.times_block(dossier=dossier, register_number=register_number)
     pdf.signature_block(applicant_name=dossier.applicant_name)
     return bytes(pdf.output())
@@ -205,6 +206,15 @@ class _Receipt(FPDF):
     def _rule(self, centre: float, y: float, width: float) -> None:
         self.set_line_width(0.3)
         self.line(centre - width / 2, y, centre + width / 2, y)
+
+    def fees_block(self, *, dossier: Dossier) -> None:
+        """Fees and charges (phí, lệ phí): the amount due and whether it is paid."""
+        from dossiers.payments.selectors import fee_status_line
+
+        line = fee_status_line(dossier)
+        if line:
+            self.field("Phí, lệ phí:", line)
+            self.ln(1)
 
     def title_block(self, *, code: str, secret: str) -> None:
         self.write_line(TITLE, align=Align.C, style="B", size=14, height=8)

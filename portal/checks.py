@@ -57,6 +57,23 @@ def development_parts_off_in_production(app_configs=None, **kwargs) -> list[chec
                 id="portal.E004",
             )
         )
+    url = settings.PAYMENT_GATEWAY_URL or ""
+    if (
+        not url
+        or "/_standin/" in url
+        or settings.PAYMENT_GATEWAY_STANDIN
+        or not settings.PAYMENT_GATEWAY_SECRET
+    ):
+        errors.append(
+            checks.Error(
+                "PAYMENT_GATEWAY_URL and PAYMENT_GATEWAY_SECRET are not set: with DEBUG off fees "
+                "are paid through the real national payment platform, never the development "
+                "stand-in gateway.",
+                hint="Set PAYMENT_GATEWAY_URL, PAYMENT_MERCHANT_ID and PAYMENT_GATEWAY_SECRET "
+                "(docs/payment-gateway-contract.md), or DEBUG=1 for development.",
+                id="portal.E005",
+            )
+        )
     return errors
 
 

@@ -95,6 +95,26 @@ SYNC_SWEEP_SECONDS = float(os.environ.get("SYNC_SWEEP_SECONDS", "10"))
 SYNC_LEASE_SECONDS = float(os.environ.get("SYNC_LEASE_SECONDS", "30"))
 SYNC_HEALTH_MAX_AGE = float(os.environ.get("SYNC_HEALTH_MAX_AGE", "900"))
 SYNC_ENABLED = env_bool("SYNC_ENABLED", True)
+# The national payment platform (fees paid online, dossiers/payments/): its base URL, our merchant
+# id and the shared secret that signs orders, callbacks and statements (HMAC-SHA256,
+# docs/payment-gateway-contract.md). The stand-in gateway (dossiers/payments/standin.py) is
+# mounted only with DEBUG on and no PAYMENT_GATEWAY_URL; with DEBUG off the system checks
+# (portal.E005) refuse to start without PAYMENT_GATEWAY_URL and PAYMENT_GATEWAY_SECRET.
+_payment_gateway_url = os.environ.get("PAYMENT_GATEWAY_URL", "").strip()
+PAYMENT_GATEWAY_STANDIN = DEBUG and not _payment_gateway_url
+PAYMENT_GATEWAY_URL = _payment_gateway_url or (SITE_URL.rstrip("/") + "/_standin/payment/")
+PAYMENT_MERCHANT_ID = os.environ.get("PAYMENT_MERCHANT_ID", "portal")
+PAYMENT_GATEWAY_SECRET = os.environ.get("PAYMENT_GATEWAY_SECRET", "") or (
+    hmac.new(SECRET_KEY.encode(), b"payment-gateway-standin-secret", "sha256").hexdigest()
+    if DEBUG
+    else ""
+)
+PAYMENT_GATEWAY_STANDIN_TOKEN = os.environ.get("PAYMENT_GATEWAY_STANDIN_TOKEN", "") or (
+    hmac.new(SECRET_KEY.encode(), b"payment-gateway-standin-control", "sha256").hexdigest()
+)
+PAYMENT_GATEWAY_TIMEOUT = float(os.environ.get("PAYMENT_GATEWAY_TIMEOUT", "10"))
+# How long a payment order may be paid; a callback for an older order is refused as late.
+PAYMENT_ORDER_TTL_MINUTES = env_int("PAYMENT_ORDER_TTL_MINUTES", 15)
 # Bearer tokens the national portal presents when it pushes dossiers here (comma-separated).
 NATIONAL_PORTAL_INBOUND_TOKENS = [
     t.strip() for t in os.environ.get("NATIONAL_PORTAL_INBOUND_TOKENS", "").split(",") if t.strip()
@@ -238,6 +258,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("SYNC_SWEEP_SECONDS", "10")),
     },
     "sync-reconcile": {"task": "dossiers.sync.tasks.reconcile", "schedule": crontab(minute=17)},
+    # Yesterday's online payments against the payment platform's statement.
+    "payments-reconcile": {
+        "task": "dossiers.payments.tasks.reconcile_yesterday",
+        "schedule": crontab(hour=6, minute=40),
+    },
     "sync-dead-letter-digest": {
         "task": "dossiers.sync.tasks.dead_letter_digest",
         "schedule": crontab(hour=7, minute=5),

@@ -22,6 +22,10 @@ os.environ.setdefault("NATIONAL_PORTAL_URL", "http://127.0.0.1:9/")
 os.environ.setdefault("NATIONAL_PORTAL_USERNAME", "test-portal")
 os.environ.setdefault("NATIONAL_PORTAL_PASSWORD", "test-national-portal-password")
 os.environ.setdefault("NATIONAL_PORTAL_STANDIN_TOKEN", "test-standin-control-token")
+# The payment platform likewise (portal.E005); the payment tests start the stand-in gateway.
+os.environ.setdefault("PAYMENT_GATEWAY_URL", "http://127.0.0.1:9/")
+os.environ.setdefault("PAYMENT_GATEWAY_SECRET", "test-payment-gateway-secret")
+os.environ.setdefault("PAYMENT_GATEWAY_STANDIN_TOKEN", "test-payment-standin-token")
 # Transitions do not call the national portal unless a sync test turns it on.
 os.environ.setdefault("SYNC_ENABLED", "0")
 # Tasks run in-process at commit, as in embedded mode; the worker tests turn this off and

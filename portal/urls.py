@@ -9,7 +9,7 @@ from dossiers.api import DossierViewSet, NationalDossierView, TrackView
 from dossiers.api_office import QueueCountsView, QueueView
 from dossiers.api_signing import SignBatchView
 from dossiers.reports.urls import page_urlpatterns, report_urlpatterns
-from portal import eid, views
+from portal import eid, health, views
 from portal.health import PortalHealthView
 from procedures.api import ProcedureViewSet, ReassignmentViewSet
 from signatures.views import VerifyView
@@ -44,9 +44,12 @@ urlpatterns = [
     path("", include("dossiers.urls_office")),
     path("", include("signatures.urls")),
     path("", include("dossiers.urls_sync")),
+    path("", include("dossiers.payments.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("health/", PortalHealthView.as_view(), name="health"),
+    path("health/live/", health.live, name="health-live"),
+    path("health/ready/", health.ready, name="health-ready"),
     path("api/v1/track/", TrackView.as_view(), name="api-track"),
     path("api/v1/signatures/verify", VerifyView.as_view(), name="api-signatures-verify"),
     path("api/v1/signatures/batch/", SignBatchView.as_view(), name="api-signatures-batch"),
@@ -69,3 +72,8 @@ if settings.NATIONAL_PORTAL_STANDIN:
     from dossiers.sync import standin
 
     urlpatterns += [path("_standin/national/<path:path>", standin.embedded_view)]
+
+if settings.PAYMENT_GATEWAY_STANDIN:
+    from dossiers.payments import standin as payment_standin
+
+    urlpatterns += [path("_standin/payment/<path:path>", payment_standin.embedded_view)]

@@ -51,6 +51,23 @@ class TimeUnit(models.TextChoices):
     HOURS = "hours", _("hours")
 
 
+class FeeCollection(models.TextChoices):
+    """When the fees and charges are collected (the procedure's record says which)."""
+
+    AT_SUBMISSION = "at_submission", _("at submission")
+    DURING_PROCESSING = "during_processing", _("computed during processing")
+
+
+class ExemptGroup(models.TextChoices):
+    """Groups the law exempts from a procedure's fees and charges."""
+
+    POOR_HOUSEHOLD = "poor_household", _("member of a poor household")
+    MERIT = "merit", _("person with meritorious services to the revolution")
+    ETHNIC_MINORITY = "ethnic_minority", _("ethnic minority in an extremely disadvantaged commune")
+    CHILD = "child", _("child under 16")
+    DISABILITY = "disability", _("person with a severe disability")
+
+
 class WorkflowRole(models.TextChoices):
     RECEIVER = "receiver", _("one-stop receiver")
     SPECIALIST = "specialist", _("specialist")
@@ -129,6 +146,12 @@ class ProcedureVersion(models.Model):
     )
     written_result_required = models.BooleanField(_("written result required"), default=True)
     same_day_cutoff = models.BooleanField(_("15:00 same-day cut-off"), default=False)
+    fee_collection = models.CharField(
+        _("fees collected"),
+        max_length=20,
+        choices=FeeCollection.choices,
+        default=FeeCollection.AT_SUBMISSION,
+    )
     requirements = models.TextField(_("requirements and conditions"), blank=True)
     results = models.TextField(_("results"), blank=True)
     legal_basis = models.TextField(_("legal basis"), blank=True)
@@ -201,7 +224,17 @@ class Channel(models.Model):
 
 
 class FeeLine(models.Model):
+    """A fee or charge (phí, lệ phí) of a channel, in VND; of one case only when ``case`` is."""
+
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="fees")
+    case = models.ForeignKey(
+        "Case",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="fees",
+        verbose_name=_("case"),
+    )
     name = models.CharField(_("name"), max_length=200)
     amount = models.PositiveBigIntegerField(_("amount (VND)"))
     note = models.TextField(_("note"), blank=True)
@@ -214,6 +247,27 @@ class FeeLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.amount}"
+
+
+class FeeExemption(models.Model):
+    """A group the law exempts from the version's fees and charges, with the legal basis."""
+
+    version = models.ForeignKey(
+        ProcedureVersion, on_delete=models.CASCADE, related_name="fee_exemptions"
+    )
+    group = models.CharField(_("exempt group"), max_length=20, choices=ExemptGroup.choices)
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("fee exemption")
+        verbose_name_plural = _("fee exemptions")
+        ordering = ["version", "group"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "group"], name="fee_exemption_unique_group")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_group_display()
 
 
 class Case(models.Model):
