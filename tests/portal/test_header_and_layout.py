@@ -267,6 +267,8 @@ def test_the_report_form_shows_the_period_it_reports_on(demo):
             "The period ends before it starts.",
         ),
         ("/api/v1/reports/indicators/?province=68&year=1999&format=csv", "2000"),
+        ("/api/v1/reports/dossiers/?province=68&year=2025&indicator=x&format=csv", "indicator"),
+        ("/api/v1/reports/public/?province=6&format=csv", "province"),
     ],
 )
 def test_a_csv_export_with_a_bad_parameter_answers_400_with_the_message(demo, url, message):
