@@ -282,3 +282,16 @@ def test_a_csv_export_with_a_bad_parameter_answers_400_with_the_message(demo, ur
     assert "attachment" not in response.get("Content-Disposition", "")
     body = response.content.decode()
     assert message in body, body
+
+
+# --- The catalogue's filters --------------------------------------------------------------------
+
+
+def test_the_catalogue_filters_are_one_folded_panel_that_counts_the_chosen_ones(client, demo):
+    plain = main_of(client.get("/procedures/").content.decode())
+    chosen = main_of(client.get("/procedures/?level=commune&online_level=full").content.decode())
+
+    assert '<details class="filters-panel" data-open-wide>' in plain  # folded until opened
+    assert 'class="count"' not in plain
+    assert '<span class="count" aria-hidden="true">2</span>' in chosen
+    assert 'id="id_level"' in chosen and 'id="id_online_level"' in chosen
