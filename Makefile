@@ -71,6 +71,11 @@ test: install services check
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		$(VENV)/bin/pytest
 
+# The developer loop: everything but the browser journeys and the whole-system tests.
+test-fast: install services
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		$(VENV)/bin/pytest -m "not e2e and not system"
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -89,6 +94,10 @@ bench: install services
 worker: install
 	$(VENV)/bin/celery -A portal worker -Q default -l INFO --concurrency 2 &
 	$(VENV)/bin/celery -A portal worker -Q sync -l INFO --pool threads --concurrency 64 -n sync@%h &
+	$(VENV)/bin/celery -A portal beat -l INFO
+
+# Beat alone (exactly one per deployment).
+beat: install
 	$(VENV)/bin/celery -A portal beat -l INFO
 
 messages: install

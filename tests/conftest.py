@@ -38,6 +38,24 @@ def _require_service(url: str, name: str) -> None:
         )
 
 
+# Whole-system tests (real processes, minutes each): `make test` and CI run them, the developer
+# loop (`make test-fast`) leaves them out with the browser journeys.
+SYSTEM_TESTS = (
+    "tests/sync/test_fault.py",
+    "tests/portal/test_make_run.py",
+    "tests/portal/test_api_contract.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if path.startswith("tests/e2e/"):
+            item.add_marker(pytest.mark.e2e)
+        if path in SYSTEM_TESTS:
+            item.add_marker(pytest.mark.system)
+
+
 def pytest_configure(config):
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "django.db.backends.postgresql":
@@ -217,10 +235,29 @@ def _load_demo() -> None:
     )
 
 
+@pytest.fixture(scope="session")
+def demo_committed(registry, django_db_blocker):
+    """The demo agencies, staff and catalogue, loaded once per run and committed: every test
+    that asks for ``demo`` rolls back on top of them (pytest-django runs the tests that commit,
+    which empty the tables after them, last)."""
+    with django_db_blocker.unblock():
+        _load_demo()
+
+
+def _transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    committing = bool(marker and (marker.kwargs.get("transaction") or (marker.args[:1] == (True,))))
+    names = set(request.fixturenames)
+    return committing or bool(names & {"transactional_db", "live_server"})
+
+
 @pytest.fixture
-def demo(registry, db):
-    """The demo agencies, staff, catalogue and dossiers, inside the test's transaction."""
-    _load_demo()
+def demo(request, demo_committed, registry, db):
+    """The demo agencies, staff and catalogue: loaded once per run (session fixtures are set up
+    before the test's transaction begins) for tests in a transaction; a test that commits (and
+    so empties the tables after it) loads its own."""
+    if _transactional(request):
+        _load_demo()
 
 
 @pytest.fixture(scope="module")

@@ -499,6 +499,9 @@ def call(world, action: str, actor: str, dossier: Dossier):
     if action == "supplement":
         files = {"file": pdf("bo-sung.pdf"), "note": "Đã bổ sung"}
         return client.post(url, files, format="multipart")
+    if action == "attach_result":  # the API takes the result as a file, multipart only
+        data = {**payload(world, action, dossier), "file": pdf("ket-qua.pdf")}
+        return client.post(url, data, format="multipart")
     return client.post(url, payload(world, action, dossier), format="json")
 
 

@@ -7,8 +7,10 @@ disturbs nobody), the stand-in in its own process, Celery workers (threads pool,
 the sweep) as subprocesses on the test database. Bounded in time.
 """
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,7 +29,15 @@ from tests.factories.units import MembershipFactory
 from tests.sync.conftest import start_standin
 from units.models import Role
 
-REDIS_PORT = 6391
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# The test's own Redis on a port nobody else uses (never a fixed one another run may hold).
+REDIS_PORT = _free_port()
 DOSSIERS = 200
 CHANGES_PER_DOSSIER = 10
 DEADLINE_SECONDS = 360
@@ -107,6 +117,8 @@ def start_worker(standin_url: str, schedule_dir: str, name: str) -> subprocess.P
         ],
         cwd=settings.BASE_DIR,
         env=env,
+        # Its own process group: the worker and the beat it starts (-B) die together.
+        start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -170,7 +182,7 @@ def test_every_change_arrives_once_in_order_through_failures_kills_and_a_redis_r
 
         workers.append(start_worker(standin.url, schedule_dir, "a"))
         wait_until(0.25, deadline)
-        os.kill(workers[-1].pid, signal.SIGKILL)  # first kill, mid-run
+        os.killpg(workers[-1].pid, signal.SIGKILL)  # first kill, mid-run (worker and beat)
         workers[-1].wait()
         workers.append(start_worker(standin.url, schedule_dir, "b"))
         wait_until(0.5, deadline)
@@ -178,7 +190,7 @@ def test_every_change_arrives_once_in_order_through_failures_kills_and_a_redis_r
         redis_process.wait()
         redis_process = start_redis()
         wait_until(0.7, deadline)
-        os.kill(workers[-1].pid, signal.SIGKILL)  # second kill
+        os.killpg(workers[-1].pid, signal.SIGKILL)  # second kill
         workers[-1].wait()
         workers.append(start_worker(standin.url, schedule_dir, "c"))
         wait_until(1.0, deadline)
@@ -200,13 +212,18 @@ def test_every_change_arrives_once_in_order_through_failures_kills_and_a_redis_r
             assert held["PhienBan"] == upserts[-1]
             assert held["HoSo"]["NgayHenTra"] == entries[-1][2]["NgayHenTra"]
     finally:
+        # Every process the test started is reaped: workers with their beat (process groups),
+        # the stand-in and the Redis.
         for worker in workers:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(worker.pid, signal.SIGTERM)
         for worker in workers:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
         standin.process.terminate()
+        standin.process.wait(timeout=10)
         redis_process.kill()
+        redis_process.wait()
