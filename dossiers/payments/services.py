@@ -387,7 +387,7 @@ def refund_record(
     if not (reason or "").strip():
         raise PaymentError(_("Give the reason."), field="reason")
     paid = list(
-        Payment.objects.select_for_update().filter(
+        Payment.objects.select_for_update(of=("self",)).filter(
             dossier=locked, state=Payment.State.PAID, refund__isnull=True
         )
     )

@@ -80,6 +80,9 @@ def dossier_rollup_sql(*, province: bool) -> str:
     """``INSERT … SELECT`` of the ``DossierRollup`` rows of dossiers ``%(lo)s <= id < %(hi)s``
     (of the agencies of province ``%(province)s`` when ``province``) as of ``%(now)s``."""
     fees, channels, versions = _fee_tables()
+    from dossiers.models_payments import Payment
+
+    payments = _table(Payment)
     where_province = (
         "AND (a.unit_id = %(province)s OR u.parent_id = %(province)s)" if province else ""
     )
@@ -164,7 +167,9 @@ WITH d AS (
                    WHERE ch.version_id = d.version_id AND ch.kind = {CHANNEL_KINDS}
                      AND fee.amount > 0)
                OR COALESCE(ev.obligation, false) AS with_fee,
-           COALESCE(ev.paid_online, false) AS paid_online,
+           COALESCE(ev.paid_online, false)
+               OR EXISTS (SELECT 1 FROM {payments} pay WHERE pay.dossier_id = d.id
+                          AND pay.method = 'online' AND pay.state = 'paid') AS paid_online,
            COALESCE(sync.synced, false) AS synced
     FROM d
     LEFT JOIN ev ON ev.dossier_id = d.id

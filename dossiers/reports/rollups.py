@@ -36,6 +36,7 @@ from dossiers.models_documents import (
     DossierRating,
     SupplementRequest,
 )
+from dossiers.models_payments import Payment
 from dossiers.models_reports import DossierRollup, Klass, PeriodRollup, RollupWatermark
 from dossiers.models_work import OutboxEntry
 from dossiers.reports import indicators, rebuild_sql
@@ -119,6 +120,12 @@ def _load(ids: list[int], now: dt.datetime) -> list[DossierRollup]:
             obligations.add(dossier_id)
         elif action == "confirm_payment" and (data or {}).get("method") == "online":
             paid_online.add(dossier_id)
+    # Fees paid online through the payment platform (up front, without a status change, too).
+    paid_online.update(
+        Payment.objects.filter(
+            dossier_id__in=ids, method="online", state=Payment.State.PAID
+        ).values_list("dossier_id", flat=True)
+    )
     supplements: dict[int, list] = defaultdict(list)
     for row in SupplementRequest.objects.filter(dossier_id__in=ids).values(
         "dossier_id", "supplied_at", "old_appointment", "new_appointment"

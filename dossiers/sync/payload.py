@@ -12,6 +12,7 @@ from functools import lru_cache
 from django.conf import settings
 
 from dossiers.models import Dossier, DossierEvent
+from dossiers.payments.selectors import fee_lines_for_sync, payment_channel
 from dossiers.sync.shape import format_time
 
 APPLICANT_TYPE = {"citizen": 1, "business": 2, "state_agency": 3, "other": 4}
@@ -111,12 +112,9 @@ def dossier_lists(dossier_id: int) -> dict:
             }
             for r in dossier.supplement_requests.all()
         ],
-        "DanhSachLePhi": (
-            [{"TenPhiLePhi": f.name, "MucPhi": f.amount} for f in channel.fees.all()]
-            if channel
-            else []
-        ),
-        "KenhThanhToan": payment_method(dossier),
+        # The fee lines of the dossier's case and channel, with what was paid, how, when.
+        "DanhSachLePhi": fee_lines_for_sync(dossier) if channel else [],
+        "KenhThanhToan": payment_channel(dossier) or payment_method(dossier),
     }
 
 

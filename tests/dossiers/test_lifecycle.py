@@ -200,4 +200,4 @@ def test_every_rule_names_known_roles_and_statuses():
     for action, rule in RULES.items():
         assert Action(action)
         assert set(rule.sources) <= set(Status.values)
-        assert set(rule.roles) <= {*Role.values, lifecycle.APPLICANT}
+        assert set(rule.roles) <= {*Role.values, lifecycle.APPLICANT, lifecycle.GATEWAY}
