@@ -8,6 +8,7 @@ applicant's name masked.
 """
 
 import hmac
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -19,6 +20,8 @@ from django.utils import timezone
 from dossiers.models import SECRET_ALPHABET, SECRET_LENGTH, Dossier, Status
 from dossiers.selectors import public_timeline
 from portal.clientip import client_ip
+
+logger = logging.getLogger(__name__)
 
 # Compared against when the code is unknown, so both answers cost the same.
 _ABSENT = "!" * SECRET_LENGTH
@@ -52,16 +55,22 @@ def tracking_attempt_allowed(client: str) -> bool:
     """Count one lookup by ``client`` (an address); ``False`` once past the limit in the window.
 
     A fixed window in the shared cache (Redis in production), so every web process counts
-    together.
+    together. Without the cache (Redis down) the limit fails open, logged: the lookup still
+    needs the receipt's secret, and guessing one across the whole alphabet within an outage is
+    hopeless, whereas refusing would stop every citizen tracking (docs/deployment.md).
     """
     limit, window = settings.TRACKING_RATE_LIMIT
     key = f"track:{client}"
-    cache.add(key, 0, timeout=window)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
+        cache.add(key, 0, timeout=window)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window)
+            count = 1
+    except Exception as exc:
+        logger.warning("tracking limit not applied, cache unavailable: %s", type(exc).__name__)
+        return True
     return count <= limit
 
 

@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+from portal.heartbeat import WorkerHeartbeat
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
@@ -11,3 +13,5 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Task modules of packages that are not installed apps.
 app.autodiscover_tasks(["dossiers.reports"])
+# Each worker writes a heartbeat per queue while connected: readiness reads it (portal.heartbeat).
+app.steps["consumer"].add(WorkerHeartbeat)

@@ -192,6 +192,8 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------------
 # Persistent connections: CONN_MAX_AGE=0 was measured here at 3x the cost per web request.
+# Per process type (docs/deployment.md, "Connection budget"): the sync worker's threads run
+# with DB_CONN_MAX_AGE=0, so a thread holds a connection only while a task runs.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}",
@@ -236,8 +238,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 6}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery closes Django's connection around every task unless told to reuse it
-# (measured here: 102 -> 569 tasks/s).
-CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
+# (measured here: 102 -> 569 tasks/s). Not with DB_CONN_MAX_AGE=0: reuse would keep each
+# thread's connection open for 2,000 tasks whatever CONN_MAX_AGE says.
+CELERY_DB_REUSE_MAX = env_int(
+    "CELERY_DB_REUSE_MAX", 1000 if DATABASES["default"]["CONN_MAX_AGE"] else 0
+)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Outbound HTTP to the national portal runs on its own queue, served by a threads pool
 # (measured here: 2 prefork processes ~9 calls/s at 200 ms latency; 64 threads ~230/s).
@@ -498,6 +503,10 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Health -------------------------------------------------------------------------------------
 HEALTH_CHECK_WORKERS = env_bool("HEALTH_CHECK_WORKERS", not EMBEDDED_TASKS)
+# Workers write a heartbeat per queue this often while connected to the broker; one silent for
+# longer than the max age is named missing by /health/ and /health/ready/ (portal/heartbeat.py).
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "10"))
+WORKER_HEARTBEAT_MAX_AGE = float(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "35"))
 
 LOGGING = {
     "version": 1,

@@ -3,16 +3,35 @@ limits for the expensive or abusable endpoints (submission, tracking, signature 
 the national portal's inbound pushes). A refusal is 429 with ``Retry-After`` and a message in the
 visitor's language (Vietnamese first)."""
 
+import logging
+
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from rest_framework import exceptions, throttling
 
 from portal.clientip import client_ip
 
+logger = logging.getLogger(__name__)
+
 
 class AddressMixin:
+    """Per client address; and without the cache (Redis down) the limit fails open: the request
+    is served and the outage logged, since a throttle that answered 500 would refuse everyone
+    (docs/deployment.md, "Without Redis")."""
+
     def get_ident(self, request) -> str:
         return client_ip(request)
+
+    def allow_request(self, request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except Exception as exc:
+            logger.warning(
+                "throttle %s not applied, cache unavailable: %s",
+                type(self).__name__,
+                type(exc).__name__,
+            )
+            return True
 
 
 class AnonThrottle(AddressMixin, throttling.AnonRateThrottle):
