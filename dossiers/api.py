@@ -7,6 +7,8 @@ withdraws, supplements and rates under ``/api/v1/dossiers/{code}/…``; anyone h
 receipt looks a dossier up with ``POST /api/v1/track/``.
 """
 
+import uuid
+
 from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
@@ -306,15 +308,28 @@ class DossierViewSet(
             if key == component_id or not component_id.isdigit():
                 raise ValidationError({key: [_("Name files component_<id>.")]})
             files[int(component_id)] = upload
+        # A retry with the same Idempotency-Key answers the first dossier (200), never a second.
+        key = request.headers.get("Idempotency-Key", "").strip()
+        try:
+            key = uuid.UUID(key) if key else None
+        except ValueError:
+            raise ValidationError(
+                {"Idempotency-Key": [_("Send a UUID as Idempotency-Key.")]}
+            ) from None
         try:
             dossier = dossier_submit_online(
-                applicant=request.user, procedure=procedure, data=values, files=files
+                applicant=request.user,
+                procedure=procedure,
+                data=values,
+                files=files,
+                idempotency_key=key,
             )
         except DossierError as exc:
             raise ValidationError(
                 exc.errors or {"non_field_errors": [str(exc.message)]}, code=exc.code
             ) from exc
-        return Response(dossier_summary(dossier), status=status.HTTP_201_CREATED)
+        answer = status.HTTP_200_OK if dossier.replayed else status.HTTP_201_CREATED
+        return Response(dossier_summary(dossier), status=answer)
 
     @extend_schema(request=WithdrawSerializer, responses={200: DossierSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])

@@ -5,11 +5,12 @@ parse input and call them.
 """
 
 import time
+import uuid
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from dossiers.models import Channel, Dossier, ResultDelivery
 from dossiers.models_documents import DossierDocument, DossierDraft
 from dossiers.services import dossier_create
 from dossiers.uploads import check_upload, store_file
+from portal.models import IdempotencyKey
 from procedures.models import Case, DocumentComponent, Level, Procedure
 from units.models import Agency, AgencyKind, Unit, UnitLevel
 
@@ -269,9 +271,55 @@ def _make_dossier(*, applicant, procedure, version, data, commune, case, deliver
     )
 
 
+def submitted_with_key(*, applicant, key: uuid.UUID) -> Dossier | None:
+    """The dossier that ``applicant``'s submission with ``key`` created, once committed."""
+    record = IdempotencyKey.objects.filter(
+        owner=applicant, scope=IdempotencyKey.Scope.DOSSIER_SUBMISSION, key=key
+    ).first()
+    if record is None or record.result_id is None:
+        return None
+    return Dossier.objects.select_related("procedure", "agency", "reception_agency").get(
+        pk=record.result_id
+    )
+
+
+def _claim_key(*, applicant, key: uuid.UUID | None) -> tuple[IdempotencyKey | None, Dossier | None]:
+    """Inside the submission's transaction: claim ``key``, or find the dossier it already made.
+
+    A duplicate sent at the same moment waits here on the unique constraint until the first
+    request's transaction ends: committed, it gets the first dossier; rolled back (the
+    submission was refused), it claims the key and submits itself."""
+    if key is None:
+        return None, None
+    try:
+        with transaction.atomic():
+            claim = IdempotencyKey.objects.create(
+                owner=applicant, scope=IdempotencyKey.Scope.DOSSIER_SUBMISSION, key=key
+            )
+    except IntegrityError:
+        earlier = submitted_with_key(applicant=applicant, key=key)
+        earlier.replayed = True
+        return None, earlier
+    return claim, None
+
+
+def _record_key(claim: IdempotencyKey | None, dossier: Dossier) -> Dossier:
+    dossier.replayed = False
+    if claim is not None:
+        claim.result_id = dossier.pk
+        claim.save(update_fields=["result_id"])
+    return dossier
+
+
 @transaction.atomic
-def draft_submit(*, draft: DossierDraft) -> Dossier:
-    """Turn a complete draft into a dossier (status 1, code, event); every problem is named."""
+def draft_submit(*, draft: DossierDraft, idempotency_key: uuid.UUID | None = None) -> Dossier:
+    """Turn a complete draft into a dossier (status 1, code, event); every problem is named.
+
+    With ``idempotency_key`` (the form's one-time token), a second submission with the same key
+    returns the first dossier (``replayed`` set) instead of making another."""
+    claim, earlier = _claim_key(applicant=draft.applicant, key=idempotency_key)
+    if earlier is not None:
+        return earlier
     draft = (
         DossierDraft.objects.select_for_update()
         .select_related("procedure", "version")
@@ -290,15 +338,27 @@ def draft_submit(*, draft: DossierDraft) -> Dossier:
     )
     draft.documents.update(dossier=dossier, draft=None)
     draft.delete()
-    return dossier
+    return _record_key(claim, dossier)
 
 
 @transaction.atomic
-def dossier_submit_online(*, applicant, procedure: Procedure, data: dict, files: dict) -> Dossier:
+def dossier_submit_online(
+    *,
+    applicant,
+    procedure: Procedure,
+    data: dict,
+    files: dict,
+    idempotency_key: uuid.UUID | None = None,
+) -> Dossier:
     """Submit in one go, without a draft (the API): ``files`` maps component ids to uploads.
 
     The same checks as a draft's submission; files are checked before anything is written.
+    With ``idempotency_key`` (the ``Idempotency-Key`` header), a retry with the same key returns
+    the first dossier (``replayed`` set) instead of making another, even when both arrive at once.
     """
+    claim, earlier = _claim_key(applicant=applicant, key=idempotency_key)
+    if earlier is not None:
+        return earlier
     data = {**profile_defaults(applicant), **{k: v for k, v in data.items() if v != ""}}
     version = procedure.current_version
     components = {c.pk: c for case in version_cases(version.pk) for c in case.components.all()}
@@ -339,4 +399,4 @@ def dossier_submit_online(*, applicant, procedure: Procedure, data: dict, files:
         documents.append(document)
     DossierDocument.objects.bulk_create(documents)
     dossier.procedure = procedure
-    return dossier
+    return _record_key(claim, dossier)

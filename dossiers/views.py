@@ -5,6 +5,8 @@ service of ``dossiers.submission`` or ``dossiers.services``. A citizen only ever
 dossiers and drafts; anyone else's answer 404, as if they did not exist.
 """
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -50,6 +52,7 @@ from dossiers.submission import (
     draft_submit,
     profile_defaults,
     required_components,
+    submitted_with_key,
 )
 from dossiers.tracking import (
     client_address,
@@ -214,6 +217,18 @@ def submission(request, code: str):
         form = _submission_form(_draft_version(procedure, draft), data, bound=False)
         return _render_submission(request, procedure, draft, form)
 
+    token = _submission_token(request)
+    if request.POST.get("action") == "submit":
+        # Pressed twice, or retried after an error page: the form's one-time token already made
+        # a dossier, so show that one instead of starting a second.
+        earlier = submitted_with_key(applicant=request.user, key=token)
+        if earlier is not None:
+            messages.info(
+                request,
+                _("This dossier was already submitted. Its code is %(code)s.")
+                % {"code": earlier.code},
+            )
+            return redirect("dossiers:detail", code=earlier.code)
     draft = draft_start(applicant=request.user, procedure=procedure)
     # A draft begun before the catalogue changed stays on the version it was begun under.
     version = _draft_version(procedure, draft)
@@ -233,7 +248,7 @@ def submission(request, code: str):
         return redirect(reverse("dossiers:submit", args=[procedure.code]) + "#commune-field")
     elif form.is_valid():
         try:
-            dossier = draft_submit(draft=draft)
+            dossier = draft_submit(draft=draft, idempotency_key=token)
         except DossierError as exc:
             documents_errors = _add_service_errors(form, exc)
         else:
@@ -278,8 +293,18 @@ def _render_submission(request, procedure, draft, form, file_errors=None, docume
             "chosen_case": _chosen_case(version, draft.data if draft else {}),
             "document_cases": _document_rows(draft, version, file_errors or {}),
             "documents_errors": documents_errors,
+            "submission_token": _submission_token(request),
         },
     )
+
+
+def _submission_token(request) -> uuid.UUID:
+    """The submit form's one-time token: the one posted (kept across an error page, so a retry
+    is recognised), else a new one."""
+    try:
+        return uuid.UUID(request.POST.get("submission_token", ""))
+    except ValueError:
+        return uuid.uuid4()
 
 
 @citizen_required

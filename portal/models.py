@@ -87,3 +87,34 @@ class SignInEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's key for one state-changing request (the API's ``Idempotency-Key`` header, the
+    submit form's one-time token): the first request with the key does the work and records its
+    result here, in the same transaction; a retry with the key gets that result again.
+
+    The unique constraint is the lock: a concurrent duplicate's insert waits on the first one's
+    transaction and then fails, so two requests at once still do the work once."""
+
+    class Scope(models.TextChoices):
+        DOSSIER_SUBMISSION = "dossier_submission", _("dossier submission")
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(_("scope"), max_length=40, choices=Scope.choices)
+    key = models.UUIDField(_("key"))
+    # The primary key of what the first request created (a dossier for submissions).
+    result_id = models.BigIntegerField(_("result"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "scope", "key"], name="idempotency_key_once_per_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
