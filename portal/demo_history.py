@@ -11,8 +11,11 @@ dossier for the national portal (sent once the server runs), and code numbers ta
 agency's daily sequence so that later submissions continue after them.
 
 Every agency has its own lateness (a few are often late, most rarely): the ranking has
-something to rank. Online fee payment is not built yet: :func:`payment_history` is where it
-will add its records; today every obligation is paid at the counter.
+something to rank. Fees (:func:`payment_history`): online dossiers of procedures with a fee pay
+it through the payment platform at submission (some at the counter after all), counter
+dossiers pay at the counter, obligations asked during processing are paid online, at the
+counter or by transfer, and a dossier refused or withdrawn after payment is mostly refunded:
+its obligations, payments and refunds are written with it.
 """
 
 from __future__ import annotations
@@ -75,6 +78,8 @@ class _Procedure:
     legal: dict[int, int]  # channel → index into the clock's legal times
     fee: int
     leader_index: int  # the leader's place in the internal path (``processing_path``)
+    # Channel → the amount of its fee lines (of every case).
+    fees: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,13 +104,36 @@ class _Plan:
     due: int | None
     supplements: list[tuple] = field(default_factory=list)  # (requested, supplied, old, new)
     rating: str = ""
+    # (stage, at, method, amount, refunded_at or None), for the payment tables.
+    payments: list[tuple] = field(default_factory=list)
 
 
-def payment_history(plan: _Plan, rng: random.Random) -> dict:
-    """How the dossier's financial obligation was paid: the data of its ``confirm_payment``
-    event. The hook for online payment (not built yet): it will choose ``online`` for a share
-    of the dossiers and add its own records (orders, receipts) here. Today: at the counter."""
-    return {"action": "confirm_payment", "method": "counter"}
+P_PAID_ONLINE, P_REFUNDED = 0.85, 0.7
+
+
+def payment_history(plan: _Plan, rng: random.Random, *, at: int, stage: str) -> dict:
+    """How the dossier's fee was paid at ``at``: online for most online dossiers (the payment
+    platform), at the counter for counter dossiers, any way for an obligation asked during
+    processing. Records the payment on the plan; returns the data of the ``confirm_payment``
+    event (used when the payment resumes processing, status 6 → 4)."""
+    online = plan.channel == Channel.ONLINE
+    x = rng.random()
+    if stage == "during_processing":
+        method = "online" if x < 0.6 else "counter" if x < 0.85 else "transfer"
+        amount = plan.procedure.fee
+    else:
+        method = "online" if online and x < P_PAID_ONLINE else "counter"
+        amount = plan.procedure.fees.get(plan.channel, 0)
+    if amount > 0:
+        plan.payments.append([stage, at, method, amount, None])
+    return {"action": "confirm_payment", "method": method}
+
+
+def _refund(plan: _Plan, rng: random.Random, at: int) -> None:
+    """A dossier refused or withdrawn after its fee was paid gets its money back, mostly."""
+    for payment in plan.payments:
+        if payment[4] is None and rng.random() < P_REFUNDED:
+            payment[4] = at + int(DAY * (0.5 + rng.random() * 3))
 
 
 def _clock(first: dt.date, last: dt.date, legal: list):
@@ -157,7 +185,7 @@ def _procedures(assigned: set[int]) -> tuple[list[_Procedure], list]:
         .order_by("code")
     ):
         version = procedure.current_version
-        times, fee = {}, 0
+        times, fee, fees = {}, 0, {}
         for channel in version.channels.all():
             number = {v: k for k, v in KINDS.items()}.get(channel.kind)
             if number is None:
@@ -165,12 +193,13 @@ def _procedures(assigned: set[int]) -> tuple[list[_Procedure], list]:
             key = (Decimal(channel.processing_time), channel.time_unit, version.same_day_cutoff)
             times[number] = legal.setdefault(key, len(legal))
             fee = max([fee, *(line.amount for line in channel.fees.all())])
+            fees[number] = sum(line.amount for line in channel.fees.all() if line.case_id is None)
         if not times:
             continue
         level = Level.COMMUNE if Level.COMMUNE in procedure.levels else Level.PROVINCE
         steps = [s.step for s in processing_path(version)]
         leader = steps.index(Step.LEADER) if Step.LEADER in steps else len(steps) - 1
-        out.append(_Procedure(procedure.pk, version.pk, level, times, fee, leader))
+        out.append(_Procedure(procedure.pk, version.pk, level, times, fee, leader, fees))
     return out, list(legal)
 
 
@@ -189,15 +218,19 @@ class _Simulation:
         who = "receiver" if plan.channel == Channel.DIRECT else "applicant"
         events.append((t, None, Status.SUBMITTED, who, desk, "", MARKER))
         fate = r()
+        if plan.procedure.fees.get(plan.channel):
+            payment_history(plan, self.rng, at=t + 60 + int(r() * 600), stage="at_submission")
         if plan.channel == Channel.DIRECT:
             t += 120 + int(r() * 900)
         else:
             t = self.office(t + 900 + int(r() * r() * 2 * DAY))
         if fate < P_REFUSED:
             events.append((t, 1, Status.REFUSED, "receiver", desk, REFUSAL, {"action": "refuse"}))
+            _refund(plan, self.rng, t)
             return
         if fate < P_REFUSED + P_WITHDRAWN_EARLY and plan.channel != Channel.DIRECT:
             events.append((t, 1, Status.WITHDRAWN, "applicant", desk, WITHDRAW_NOTE, {}))
+            _refund(plan, self.rng, t)
             return
         events.append((t, 1, Status.RECEIVED, "receiver", desk, "", {"action": "receive"}))
         received = t
@@ -230,7 +263,7 @@ class _Simulation:
             request = {"action": "request_payment", "amount": plan.procedure.fee}
             events.append((t, 4, Status.FINANCIAL_OBLIGATION, "specialist", agency, "", request))
             t = self.office(t + int(DAY * (0.1 + r() * 3)))
-            paid = payment_history(plan, self.rng)
+            paid = payment_history(plan, self.rng, at=t, stage="during_processing")
             events.append((t, 6, Status.IN_PROCESSING, "receiver", desk, "", paid))
         share = 1.05 + r() * 0.9 if late else 0.2 + r() * 0.75
         t = self.office(max(received + int((plan.due - received) * share), t + 1800))
@@ -261,6 +294,11 @@ class _Simulation:
         ]  # fmt: skip
         if not ({Status.RESULT_READY, Status.RETURNED} & ended):
             plan.rating = ""
+        plan.payments = [
+            [stage, at, method, amount, back if back and back <= self.now else None]
+            for stage, at, method, amount, back in plan.payments
+            if at <= self.now
+        ]
 
 
 def _weights(n: int, rng: random.Random) -> list[float]:
@@ -475,6 +513,7 @@ def _write(plans: list[_Plan], rng: random.Random) -> None:
             batch_size=1000,
         )
         DossierDocument.objects.bulk_create(_documents(dossiers, rng), batch_size=1000)
+        _payments(dossiers, plans, identifiers)
         DossierRating.objects.bulk_create(
             [
                 DossierRating(
@@ -526,6 +565,93 @@ def _sample_file() -> DossierDocument:
     )
     store_file(sample, upload)
     return sample
+
+
+def _payments(dossiers, plans: list[_Plan], identifiers: dict) -> None:
+    """The obligations, payments and refunds of the history, and the demo agencies' accounts
+    (the payment platform needs one to take an order)."""
+    from dossiers.models_payments import FeeObligation, Payment, PaymentAccount, Refund
+
+    agencies = {plan.agency for plan in plans} | {plan.reception for plan in plans}
+    have = set(PaymentAccount.objects.values_list("agency_id", flat=True))
+    names = dict(Agency.objects.filter(pk__in=agencies).values_list("pk", "name"))
+    PaymentAccount.objects.bulk_create(
+        [
+            PaymentAccount(
+                agency_id=pk,
+                bank_code="KBNN",
+                account_number=f"3511.0.{identifiers[pk].replace('.', '')}",
+                account_name=names[pk],
+            )
+            for pk in sorted(agencies - have)
+        ]
+    )
+    owed = [
+        (dossier, plan, entry)
+        for dossier, plan in zip(dossiers, plans, strict=True)
+        for entry in plan.payments
+    ]
+    if not owed:
+        return
+    obligations = FeeObligation.objects.bulk_create(
+        [
+            FeeObligation(
+                dossier=dossier,
+                stage=stage,
+                amount=amount,
+                lines=[{"name": "Lệ phí", "amount": amount}],
+                state=FeeObligation.State.PAID,
+                requested_at=_aware(at) - dt.timedelta(minutes=5),
+                paid_at=_aware(at),
+            )
+            for dossier, _plan, (stage, at, _method, amount, _back) in owed
+        ],
+        batch_size=1000,
+    )
+    payments = Payment.objects.bulk_create(
+        [
+            Payment(
+                obligation=obligation,
+                dossier=dossier,
+                method=method,
+                amount=amount,
+                reference=f"TT{dossier.pk:08d}{index:02d}",
+                external_reference=f"GW{dossier.pk:08d}{index:02d}" if method == "online" else "",
+                state=Payment.State.PAID,
+                paid_at=_aware(at),
+            )
+            for index, (obligation, (dossier, _plan, (_s, at, method, amount, _b))) in enumerate(
+                zip(obligations, owed, strict=True)
+            )
+        ],
+        batch_size=1000,
+    )
+    from units.models import Membership
+
+    refunder_id = (
+        Membership.objects.filter(role="receiver").order_by("id").values_list("user_id", flat=True)
+    ).first()
+    if refunder_id is None:
+        return
+    Refund.objects.bulk_create(
+        [
+            Refund(
+                payment=payment,
+                dossier=dossier,
+                amount=payment.amount,
+                method="transfer",
+                reference=f"HT{payment.pk:08d}",
+                reason=REFUSAL,
+                recorded_by_id=refunder_id,
+                at=_aware(back),
+            )
+            for payment, (dossier, _plan, (_s, _at, _m, _a, back)) in zip(
+                payments, owed, strict=True
+            )
+            if back
+        ],
+        batch_size=1000,
+    )
 
 
 def _documents(dossiers, rng: random.Random) -> list[DossierDocument]:

@@ -74,7 +74,8 @@ def pay_page(request, code: str):
         except DossierError as exc:
             messages.error(request, str(exc.message))
             return redirect("payments:pay", code=dossier.code)
-        return redirect(payment.pay_url)
+        # Not a redirect: the browser would check it against our pages' form-action policy.
+        return render(request, "payments/redirect.html", {"payment": payment})
     context = selectors.payment_summary(dossier)
     context["dossier"] = dossier
     context["exempt_groups"] = [
