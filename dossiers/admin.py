@@ -63,3 +63,6 @@ class OutboxEntryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from dossiers.payments import admin as payments_admin  # noqa: E402,F401  (registers its models)

@@ -54,3 +54,13 @@ def test_an_exempt_group_owes_nothing_and_another_group_is_refused(demo):
 
 def test_a_free_procedure_owes_nothing(submitted):
     assert fees.dossier_due(submitted).amount == 0
+
+
+def test_the_procedure_page_shows_the_fees_and_who_is_exempt(client, demo):
+    version = _version(demo)
+    FeeExemption.objects.create(
+        version=version, group=ExemptGroup.MERIT, legal_basis="Thông tư 75/2022/TT-BTC"
+    )
+    page = client.get(f"/procedures/{RESIDENCE}/").content.decode()
+    assert 'data-testid="fee-rules"' in page and "Thông tư 75/2022/TT-BTC" in page
+    assert "7,000" in page or "7.000" in page
