@@ -891,8 +891,7 @@ def confirm_payment(
         if obligation is not None:
             if amount is not None and amount != obligation.amount:
                 raise TransitionNotAllowed(
-                    _("The amount due is %(amount)s.")
-                    % {"amount": format_vnd(obligation.amount)},
+                    _("The amount due is %(amount)s.") % {"amount": format_vnd(obligation.amount)},
                     field="amount",
                 )
             settled = payment
