@@ -47,13 +47,26 @@ SYSTEM_TESTS = (
 )
 
 
+def _commits(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    committing = bool(marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)))
+    return committing or bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
+    """After pytest-django's order (tests in a transaction, then tests that commit): within the
+    tests in a transaction, those on the demo data (loaded once and committed) come last, so the
+    others never see it; the tests that commit start from the registry alone again."""
     for item in items:
         path = item.nodeid.split("::", 1)[0]
         if path.startswith("tests/e2e/"):
             item.add_marker(pytest.mark.e2e)
         if path in SYSTEM_TESTS:
             item.add_marker(pytest.mark.system)
+    items.sort(
+        key=lambda item: (_commits(item), not _commits(item) and "demo" in item.fixturenames)
+    )
 
 
 def pytest_configure(config):
@@ -235,20 +248,29 @@ def _load_demo() -> None:
     )
 
 
+_demo_committed = {"loaded": False}
+
+
 @pytest.fixture(scope="session")
 def demo_committed(registry, django_db_blocker):
     """The demo agencies, staff and catalogue, loaded once per run and committed: every test
-    that asks for ``demo`` rolls back on top of them (pytest-django runs the tests that commit,
-    which empty the tables after them, last)."""
+    that asks for ``demo`` rolls back on top of them. These tests run after the other tests in a
+    transaction (pytest_collection_modifyitems), and the tests that commit run after them all
+    and start from the registry alone (``_registry_alone_for_committing_tests``)."""
     with django_db_blocker.unblock():
         _load_demo()
+    _demo_committed["loaded"] = True
 
 
-def _transactional(request) -> bool:
-    marker = request.node.get_closest_marker("django_db")
-    committing = bool(marker and (marker.kwargs.get("transaction") or (marker.args[:1] == (True,))))
-    names = set(request.fixturenames)
-    return committing or bool(names & {"transactional_db", "live_server"})
+@pytest.fixture(autouse=True)
+def _registry_alone_for_committing_tests(request, django_db_blocker):
+    """The first test that commits finds the database as it was before the demo was committed:
+    the registry alone (those tests load what else they need, and empty the tables after)."""
+    if _demo_committed["loaded"] and _commits(request.node):
+        with django_db_blocker.unblock():
+            call_command("flush", "--no-input", verbosity=0)
+            call_command("load_units", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        _demo_committed["loaded"] = False
 
 
 @pytest.fixture
@@ -256,7 +278,7 @@ def demo(request, demo_committed, registry, db):
     """The demo agencies, staff and catalogue: loaded once per run (session fixtures are set up
     before the test's transaction begins) for tests in a transaction; a test that commits (and
     so empties the tables after it) loads its own."""
-    if _transactional(request):
+    if _commits(request.node):
         _load_demo()
 
 

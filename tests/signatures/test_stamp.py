@@ -177,10 +177,10 @@ def test_the_stamp_with_the_longest_names_sits_in_the_signature_block_whole_and_
 
     # The verification page words it as the stamp does (Chức vụ once translated) and prints
     # the same time.
-    page = Client().get(verification_path(result.token), HTTP_ACCEPT_LANGUAGE="en")
+    page = Client().get(verification_path(result.token))  # Vietnamese, the default
     content = page.content.decode()
     assert page.status_code == 200
-    assert "<dt>Job title</dt>" in content and "<dt>Position</dt>" not in content
+    assert "<dt>Chức vụ</dt>" in content and "<dt>Vị trí</dt>" not in content
     assert f"<dd>{signature.signed_at_local}</dd>" in content
     assert signature.signed_at not in content
 
