@@ -92,8 +92,8 @@ bench: install services
 	DATABASE_URL=$(TEST_DATABASE_URL)_bench_sync $(PY) bench/sync.py
 
 worker: install
-	$(VENV)/bin/celery -A portal worker -Q default -l INFO --concurrency 2 &
-	$(VENV)/bin/celery -A portal worker -Q sync -l INFO --pool threads --concurrency 64 -n sync@%h &
+	$(VENV)/bin/celery -A portal worker -Q default -l INFO --concurrency 4 &
+	DB_CONN_MAX_AGE=0 $(VENV)/bin/celery -A portal worker -Q sync -l INFO --pool threads --concurrency 32 -n sync@%h &
 	$(VENV)/bin/celery -A portal beat -l INFO
 
 # Beat alone (exactly one per deployment).
