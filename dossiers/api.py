@@ -79,6 +79,9 @@ def _submission_input(data) -> tuple[Procedure, dict[str, str]]:
     procedure = None
     if not isinstance(code, str) or not code.strip():
         errors["procedure"] = [_("Choose the procedure.")]
+    elif "\x00" in code or len(code) > 30:
+        # PostgreSQL refuses NUL in text: a clear 400, never a failed query.
+        errors["procedure"] = [_("No procedure in force has this code.")]
     else:
         procedure = (
             Procedure.objects.filter(code=code.strip(), current_version__isnull=False)
@@ -94,6 +97,9 @@ def _submission_input(data) -> tuple[Procedure, dict[str, str]]:
             continue
         if not isinstance(value, str | int) or isinstance(value, bool):
             errors[name] = [_("Send text.")]
+            continue
+        if isinstance(value, str) and "\x00" in value:
+            errors[name] = [_("Null characters are not allowed.")]
             continue
         values[name] = str(value)
     if values.get("case") and not values["case"].isdigit():

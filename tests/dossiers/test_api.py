@@ -102,3 +102,17 @@ def test_a_citizen_sees_only_their_own(citizen_api):
 
     assert other.get(f"/api/v1/dossiers/{code}/").status_code == 404
     assert other.get("/api/v1/dossiers/").json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [({"procedure": "\x00¯'"}, "procedure"), ({"applicant_phone": "09\x0012"}, "applicant_phone")],
+)
+def test_a_null_character_is_a_field_error_never_a_server_error(citizen_api, overrides, field):
+    before = Dossier.objects.count()
+
+    response = citizen_api.post("/api/v1/dossiers/", payload(**overrides), format="multipart")
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert Dossier.objects.count() == before
