@@ -91,8 +91,12 @@ def start_worker(standin_url: str, schedule_dir: str, name: str) -> subprocess.P
         "SYNC_MAX_ATTEMPTS": "1000",
         "SYNC_BREAKER_THRESHOLD": "1000",
     }
+    # As deployed: under a supervisor that starts the worker again if it exits (celery/kombu
+    # 5.7.0 workers exit when their Redis restarts while they hold tasks: docs/deployment.md).
+    env["SUPERVISE_RESTART_DELAY"] = "0.5"
     return subprocess.Popen(
         [
+            str(settings.BASE_DIR / "scripts" / "supervise"),
             sys.executable,
             "-m",
             "celery",
