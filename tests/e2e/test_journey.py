@@ -7,7 +7,6 @@ journey visits has no accessibility violation (axe) and the browser sees no erro
 """
 
 import subprocess
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -17,30 +16,14 @@ from dossiers.models import Dossier, Status
 from dossiers.submission import dossier_submit_online
 from portal.models import CitizenProfile
 from procedures.models import Procedure
-from signatures import ca
 from tests.dossiers.conftest import pdf
 from tests.e2e.conftest import DESKTOP, PHONE, _new_page, sign_in_staff
 from tests.e2e.test_back_office import assert_clean, signing_code
 from tests.factories.dossiers import staff_of
+from tests.signatures.conftest import nss_trusting_the_stand_in
 from units.models import Role
 
 pytestmark = pytest.mark.e2e
-
-
-def nss_trusting_the_stand_in(tmp_path: Path) -> Path:
-    """An NSS database trusting only the stand-in CA's root, for pdfsig."""
-    root, issuing = ca.stand_in()
-    directory = tmp_path / "nss"
-    directory.mkdir()
-    subprocess.run(["certutil", "-N", "-d", f"sql:{directory}", "--empty-password"], check=True)
-    for name, authority, trust in (("root", root, "CT,C,C"), ("issuing", issuing, ",,")):
-        path = tmp_path / f"{name}.crt"
-        path.write_text(authority.certificate_pem)
-        subprocess.run(
-            ["certutil", "-A", "-d", f"sql:{directory}", "-n", name, "-t", trust, "-i", str(path)],
-            check=True,
-        )
-    return directory
 
 
 class Accessibility:

@@ -1,5 +1,8 @@
 """A leader with an authenticator and a certificate, and a dossier awaiting their signature."""
 
+import subprocess
+from pathlib import Path
+
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -53,3 +56,19 @@ def awaiting_signature(submitted, leader):
     assert d.step == Step.SIGNATURE
     lifecycle.attach_result(dossier=d, actor=leader)
     return d
+
+
+def nss_trusting_the_stand_in(tmp_path: Path) -> Path:
+    """An NSS database trusting only the stand-in CA's root, for poppler's pdfsig."""
+    root, issuing = ca.stand_in()
+    directory = tmp_path / "nss"
+    directory.mkdir()
+    subprocess.run(["certutil", "-N", "-d", f"sql:{directory}", "--empty-password"], check=True)
+    for name, authority, trust in (("root", root, "CT,C,C"), ("issuing", issuing, ",,")):
+        path = tmp_path / f"{name}.crt"
+        path.write_text(authority.certificate_pem)
+        subprocess.run(
+            ["certutil", "-A", "-d", f"sql:{directory}", "-n", name, "-t", trust, "-i", str(path)],
+            check=True,
+        )
+    return directory

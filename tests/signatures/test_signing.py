@@ -11,7 +11,7 @@ from signatures import ca, pdf
 from signatures.models import RevocationReason, SignedResult
 from signatures.services import SigningRefused, sign_result
 from tests.factories.dossiers import staff_of
-from tests.signatures.conftest import otp_code
+from tests.signatures.conftest import nss_trusting_the_stand_in, otp_code
 from units.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -20,18 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def nss(tmp_path):
     """An NSS database trusting only the stand-in's root, for pdfsig."""
-    root, issuing = ca.stand_in()
-    directory = tmp_path / "nss"
-    directory.mkdir()
-    subprocess.run(["certutil", "-N", "-d", f"sql:{directory}", "--empty-password"], check=True)
-    for name, authority, trust in (("root", root, "CT,C,C"), ("issuing", issuing, ",,")):
-        path = tmp_path / f"{name}.crt"
-        path.write_text(authority.certificate_pem)
-        subprocess.run(
-            ["certutil", "-A", "-d", f"sql:{directory}", "-n", name, "-t", trust, "-i", str(path)],
-            check=True,
-        )
-    return directory
+    return nss_trusting_the_stand_in(tmp_path)
 
 
 def pdfsig(path, nss) -> str:
