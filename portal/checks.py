@@ -6,6 +6,8 @@ data for anyone to read. These are errors, not deployment warnings, so ``manage.
 ``check --deploy``, ``migrate`` and the WSGI entry point (``portal/wsgi.py``) all refuse to go on.
 """
 
+import sys
+
 from django.conf import settings
 from django.core import checks
 
@@ -14,9 +16,18 @@ from dossiers.sync.standin import DEFAULT_PASSWORD, DEFAULT_USERNAME
 TAG = "production_safety"
 
 
+# Commands that write code or text from the code (migrations, translations, the schema) run
+# no part of the portal: they need no national portal, in any mode.
+CODE_COMMANDS = {"makemigrations", "makemessages", "compilemessages", "spectacular"}
+
+
+def _writing_code() -> bool:
+    return len(sys.argv) > 1 and sys.argv[0].endswith("manage.py") and sys.argv[1] in CODE_COMMANDS
+
+
 @checks.register(TAG)
 def development_parts_off_in_production(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    if settings.DEBUG:
+    if settings.DEBUG or _writing_code():
         return []
     errors = []
     url = settings.NATIONAL_PORTAL_URL or ""

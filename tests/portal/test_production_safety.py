@@ -139,3 +139,10 @@ def test_the_embedded_view_refuses_controls_without_the_token(rf, settings):
 @pytest.mark.parametrize("path", ["/_standin/national/_state", "/_standin/national/api/token"])
 def test_the_suite_s_own_server_mounts_no_stand_in(client, path):
     assert client.get(path).status_code == 404
+
+
+def test_commands_that_write_code_need_no_national_portal(tmp_path):
+    result = run(["manage.py", "makemigrations", "--check", "--dry-run"], tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
