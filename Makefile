@@ -65,6 +65,7 @@ check: install
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports --no-cache
 	bash scripts/check-messages.sh
 
 test: install services check

@@ -45,8 +45,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dossiers.models import Dossier, DossierEvent, Status
-from dossiers.models_reports import DossierRollup, PeriodRollup, RollupWatermark
-from dossiers.reports import rollups, selectors
+from reports import rollups, selectors
+from reports.models import DossierRollup, PeriodRollup, RollupWatermark
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -47,7 +47,7 @@ def start_standin() -> tuple[subprocess.Popen, str]:
         [
             sys.executable,
             "-m",
-            "dossiers.sync.standin",
+            "sync.standin",
             "--port",
             "0",
             "--latency-ms",
@@ -99,10 +99,10 @@ def bare_rate() -> float:
 
 def backlog(agency, version) -> None:
     """CHANGES outbox entries (PER_DOSSIER per dossier), as transitions would have written."""
+    from dossiers.lifecycle import dossier_create
     from dossiers.models import Dossier
-    from dossiers.models_work import OutboxEntry
-    from dossiers.services import dossier_create
-    from dossiers.sync import payload
+    from sync import payload
+    from sync.models import OutboxEntry
 
     entries = []
     for i in range(CHANGES // PER_DOSSIER):
@@ -133,7 +133,7 @@ def backlog(agency, version) -> None:
 def drain_rate() -> float:
     from django.utils import timezone
 
-    from dossiers.models_work import OutboxEntry
+    from sync.models import OutboxEntry
 
     waiting = OutboxEntry.objects.filter(state="pending")
     total = waiting.count()
@@ -145,7 +145,7 @@ def drain_rate() -> float:
 
 
 def main() -> None:
-    from dossiers.models_work import OutboxEntry
+    from sync.models import OutboxEntry
     from tests.factories import AgencyFactory
     from tests.factories.procedures import make_procedure
 

@@ -6,7 +6,7 @@ from django.core.cache import cache
 
 @shared_task(name="bench.tasks.bare_call", ignore_result=True)
 def bare_call(counter_key: str) -> None:
-    from dossiers.sync import client
+    from sync import client
 
     client.lookup("BENCH-BARE")
     cache.incr(counter_key)

@@ -3,7 +3,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models_calendar import CalendarDay, CalendarDaySource
-from dossiers.models_work import OutboxEntry
 
 
 @admin.register(CalendarDay)
@@ -40,29 +39,6 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.source = CalendarDaySource.ADMINISTRATOR
         super().save_model(request, obj, form, change)
-
-
-@admin.register(OutboxEntry)
-class OutboxEntryAdmin(admin.ModelAdmin):
-    """The sync outbox: filter the dead letters and send them again."""
-
-    list_display = ["dossier", "revision", "kind", "state", "attempts", "next_attempt_at"]
-    list_filter = ["state", "kind"]
-    search_fields = ["dossier__code"]
-    readonly_fields = [f.name for f in OutboxEntry._meta.fields]
-    actions = ["send_again"]
-
-    @admin.action(description="Send again (dead letters)")
-    def send_again(self, request, queryset):
-        from dossiers.sync.relay import retry_dead
-
-        count = retry_dead(
-            entry_ids=list(queryset.values_list("pk", flat=True)), scope=self.get_queryset(request)
-        )
-        self.message_user(request, f"{count} back in line")
-
-    def has_add_permission(self, request):
-        return False
 
 
 from dossiers.payments import admin as payments_admin  # noqa: E402,F401  (registers its models)

@@ -21,12 +21,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, NotFound, Throttled, ValidationError
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dossiers import lifecycle
+from dossiers.api_common import service_error
 from dossiers.api_office import DossierSerializer, OfficeActionsMixin
-from dossiers.errors import DossierError, TransitionNotAllowed
+from dossiers.errors import DossierError
 from dossiers.models import Dossier, DossierEvent, ResultDelivery
 from dossiers.models_documents import DossierRating, Rating
 from dossiers.selectors import (
@@ -35,9 +37,8 @@ from dossiers.selectors import (
     dossiers_of_applicant,
     public_timeline,
 )
-from dossiers.services import dossier_rate, dossier_supplement, dossier_withdraw
+from dossiers.services import dossier_rate
 from dossiers.submission import dossier_submit_online
-from dossiers.sync.inbound import FromNationalPortal, InboundDossier, dossier_accept_from_national
 from dossiers.tracking import client_address, dossier_track, tracked, tracking_attempt_allowed
 from portal.schema import CONFLICT, ERROR
 from procedures.models import DocumentComponent, Procedure
@@ -215,33 +216,6 @@ class SupplementSerializer(serializers.Serializer):
     )
 
 
-def _service_error(exc: DossierError):
-    """Refused for the role: 403. Refused by the dossier's state, or someone acted first: 409,
-    with the reason (and, when stale, what changed). Bad input: 400 naming the field."""
-    from dossiers.errors import Conflict, NotPermitted, StaleDossier
-
-    body = {"detail": str(exc.message), "code": exc.code}
-    if isinstance(exc, NotPermitted):
-        return Response(body, status=status.HTTP_403_FORBIDDEN)
-    if isinstance(exc, StaleDossier):
-        body["revision"] = exc.dossier.revision
-        body["changes"] = [
-            {
-                "at": event.at.isoformat(),
-                "kind": event.kind,
-                "new_status": event.new_status,
-                "new_step": event.new_step,
-                "by": str(event.actor or ""),
-                "note": event.note,
-            }
-            for event in exc.events
-        ]
-        return Response(body, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, Conflict | TransitionNotAllowed) and not exc.field:
-        return Response(body, status=status.HTTP_409_CONFLICT)
-    raise ValidationError(exc.errors or {"non_field_errors": [str(exc.message)]}, code=exc.code)
-
-
 class DossierViewSet(
     OfficeActionsMixin,
     mixins.ListModelMixin,
@@ -345,11 +319,11 @@ class DossierViewSet(
         data = WithdrawSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            dossier = dossier_withdraw(
+            dossier = lifecycle.withdraw(
                 dossier=dossier, actor=request.user, reason=data.validated_data.get("reason", "")
             )
         except DossierError as exc:
-            return _service_error(exc)
+            return service_error(exc)
         return Response(DossierSerializer(dossier).data)
 
     @extend_schema(request=RatingSerializer, responses={201: RatingSerializer, 409: CONFLICT})
@@ -367,7 +341,7 @@ class DossierViewSet(
                 comment=data.validated_data.get("comment", ""),
             )
         except DossierError as exc:
-            return _service_error(exc)
+            return service_error(exc)
         return Response(
             {"rating": rating.rating, "comment": rating.comment}, status=status.HTTP_201_CREATED
         )
@@ -397,14 +371,14 @@ class DossierViewSet(
                 (components[int(component_id)], upload) for upload in request.FILES.getlist(key)
             )
         try:
-            dossier = dossier_supplement(
+            dossier = lifecycle.supplement(
                 dossier=dossier,
                 actor=request.user,
                 files=files,
                 note=data.validated_data.get("note", ""),
             )
         except DossierError as exc:
-            return _service_error(exc)
+            return service_error(exc)
         fresh = self.get_queryset().get(pk=dossier.pk)
         return Response(DossierDetailSerializer(fresh, context={"request": request}).data)
 
@@ -473,47 +447,3 @@ class TrackView(APIView):
         if dossier is None:
             raise NotFound(_("No dossier matches this code and tracking secret."))
         return Response(TrackedSerializer(tracked(dossier)).data)
-
-
-# --- From the national portal -------------------------------------------------------------------
-
-
-class InboundAnswer(serializers.Serializer):
-    MaHoSo = serializers.CharField()
-    TrangThaiHoSo = serializers.IntegerField()
-    created = serializers.BooleanField()
-
-
-class NationalDossierView(APIView):
-    """The national portal pushes a dossier submitted there (DongBoHoSoMC, status 1).
-
-    Authenticated by the bearer token agreed with the province; idempotent by ``MaHoSo``:
-    201 when made, 200 when it already exists (nothing changes). Invalid input answers 400
-    with field errors and writes nothing.
-    """
-
-    authentication_classes = []
-    permission_classes = [FromNationalPortal]
-
-    def get_authenticate_header(self, request) -> str:
-        return 'Bearer realm="national-portal"'
-
-    def permission_denied(self, request, message=None, code=None):
-        # No or an unknown token is a missing authentication: 401 with WWW-Authenticate.
-        raise NotAuthenticated(detail=message, code=code)
-
-    throttle_scope = "national_inbound"
-
-    @extend_schema(
-        request=InboundDossier,
-        responses={200: InboundAnswer, 201: InboundAnswer},
-        auth=[{"nationalPortalToken": []}],
-    )
-    def post(self, request):
-        data = InboundDossier(data=request.data)
-        data.is_valid(raise_exception=True)
-        dossier, created = dossier_accept_from_national(data=data.validated_data)
-        return Response(
-            {"MaHoSo": dossier.code, "TrangThaiHoSo": dossier.status, "created": created},
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )

@@ -10,6 +10,7 @@ dossier's state does not allow it or someone acted first (with what changed). Qu
 
 import re
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,11 +23,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dossiers import lifecycle, queues
+from dossiers.api_common import service_error
 from dossiers.errors import DossierError
 from dossiers.lifecycle import Action
 from dossiers.models_work import PaymentMethod
 from dossiers.queues import QUEUES
-from portal.models import User
 from portal.schema import CONFLICT
 from units.models import Agency
 
@@ -134,8 +135,8 @@ def _required(values: dict, name: str):
     return values[name]
 
 
-def _user(values) -> User:
-    found = User.objects.filter(pk=_required(values, "to_user"), is_active=True).first()
+def _user(values):
+    found = get_user_model().objects.filter(pk=_required(values, "to_user"), is_active=True).first()
     if found is None:
         raise ValidationError({"to_user": [_("No such staff member.")]})
     return found
@@ -222,15 +223,13 @@ def _office_action(name: str):
     serializer = SERIALIZERS.get(name, ActionSerializer)
 
     def handler(self, request, code=None):
-        from dossiers.api import _service_error
-
         dossier = self.get_object()
         data = serializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             RUNNERS[name](dossier, request.user, data.validated_data)
         except DossierError as exc:
-            return _service_error(exc)
+            return service_error(exc)
         dossier.refresh_from_db()
         body = DossierSerializer(dossier).data
         body["revision"] = dossier.revision
@@ -295,15 +294,13 @@ class ExternalSignatureSerializer(serializers.Serializer):
 
 
 def _signed_answer(self, request, run, serializer_class):
-    from dossiers.api import _service_error
-
     dossier = self.get_object()
     data = serializer_class(data=request.data)
     data.is_valid(raise_exception=True)
     try:
         result = run(dossier, request.user, data.validated_data)
     except DossierError as exc:
-        return _service_error(exc)
+        return service_error(exc)
     dossier.refresh_from_db()
     body = DossierSerializer(dossier).data
     body["revision"] = dossier.revision
@@ -318,7 +315,7 @@ def _signed_answer(self, request, run, serializer_class):
 def sign(self, request, code=None):
     """The leader signs the result with their certificate (second factor required) and
     issues it (status 9)."""
-    from signatures.services import sign_result
+    from dossiers.lifecycle import sign_result
 
     return _signed_answer(
         self,
@@ -337,7 +334,7 @@ def sign(self, request, code=None):
 @action(detail=True, methods=["post"], url_path="sign-external")
 def sign_external(self, request, code=None):
     """The leader uploads the result signed elsewhere (USB token): checked, then issued."""
-    from signatures.services import accept_external
+    from dossiers.lifecycle import accept_external
 
     return _signed_answer(
         self,

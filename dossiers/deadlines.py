@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db.models import Count
 from django.urls import reverse
@@ -19,11 +20,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from dossiers.lifecycle import AT_DESK
-from dossiers.models import Dossier
+from dossiers.models import Dossier, acting_agency_id
 from dossiers.models_work import Notice
 from dossiers.queues import IN_HAND, due_soon_limit
-from portal.models import User
 from units.models import Membership, Role
 
 
@@ -37,9 +36,12 @@ class RoundReport:
 
 def _acting(row: dict) -> int:
     """The agency that acts on a dossier row (values of status, reception, holder, agency)."""
-    if row["status"] in AT_DESK:
-        return row["reception_agency_id"]
-    return row["holder_agency_id"] or row["agency_id"]
+    return acting_agency_id(
+        status=row["status"],
+        reception_agency_id=row["reception_agency_id"],
+        holder_agency_id=row["holder_agency_id"],
+        agency_id=row["agency_id"],
+    )
 
 
 def _members(agency_ids, roles) -> dict[int, set[int]]:
@@ -93,7 +95,7 @@ def deadline_round(*, now: dt.datetime | None = None) -> RoundReport:
 
     report.due_soon_users = len(due)
     report.overdue_users = len(late)
-    users = User.objects.in_bulk(set(due) | set(late))
+    users = get_user_model().objects.in_bulk(set(due) | set(late))
     for kind, counts, queue in (("due_soon", due, "due_soon"), ("overdue", late, "overdue")):
         already = set(
             Notice.objects.filter(kind=f"{kind}:{day}", user_id__in=counts).values_list(
@@ -109,7 +111,7 @@ def deadline_round(*, now: dt.datetime | None = None) -> RoundReport:
     return report
 
 
-def _tell(user: User, *, kind: str, day: str, count: int, queue: str) -> int:
+def _tell(user, *, kind: str, day: str, count: int, queue: str) -> int:
     with translation.override(settings.LANGUAGE_CODE):
         if kind == "due_soon":
             text = ngettext(

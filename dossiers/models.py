@@ -33,6 +33,17 @@ OPEN_STATUSES = (
     Status.SUPPLEMENT_REQUESTED,
     Status.FINANCIAL_OBLIGATION,
 )
+# At the one-stop desk the reception agency acts; elsewhere the agency holding the dossier.
+AT_DESK = (Status.SUBMITTED, Status.RECEIVED, Status.RESULT_READY)
+
+
+def acting_agency_id(*, status, reception_agency_id, holder_agency_id, agency_id) -> int:
+    """The one rule of the acting agency, on plain values (rows read with ``values()``):
+    the reception agency at the desk, otherwise the agency holding the dossier for its part,
+    otherwise the competent agency. ``Dossier.acting_agency`` is the same on an instance."""
+    if status in AT_DESK:
+        return reception_agency_id
+    return holder_agency_id or agency_id
 
 
 class Channel(models.IntegerChoices):
@@ -274,6 +285,17 @@ class Dossier(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    def acting_agency_in(self, status: int):
+        """The agency whose staff act on the dossier in ``status`` (see ``acting_agency_id``)."""
+        if status in AT_DESK:
+            return self.reception_agency
+        return self.holder_agency or self.agency
+
+    @property
+    def acting_agency(self):
+        """The agency whose staff act on the dossier now."""
+        return self.acting_agency_in(self.status)
+
     @property
     def status_css(self) -> str:
         """The status label's colour: open (navy), waiting for the citizen (amber), settled
@@ -357,13 +379,9 @@ from dossiers.models_payments import (  # noqa: E402,F401
     PaymentReconciliation,
     Refund,
 )
-from dossiers.models_reports import DossierRollup, IndexWeight, PeriodRollup  # noqa: E402,F401
 from dossiers.models_work import (  # noqa: E402,F401
     DeniedAction,
     Extension,
     Notice,
-    OutboxEntry,
-    ReconciliationRun,
     SavedFilter,
-    SyncAttempt,
 )

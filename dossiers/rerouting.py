@@ -10,8 +10,8 @@ from collections import Counter, defaultdict
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 
+from dossiers import hooks
 from dossiers.models import OPEN_STATUSES, Dossier, DossierEvent
-from portal.dispatch import after_commit
 from procedures.errors import ReassignmentError
 from procedures.hooks import RerouteRequest
 from units.models import Agency, AgencyKind, Succession, Unit, UnitLevel
@@ -175,24 +175,5 @@ class DossierRerouter:
 
 
 def _outbox(pairs: list[tuple[Dossier, DossierEvent]]) -> None:
-    """Each moved dossier's new revision goes to the national portal (its agency changed)."""
-    from django.conf import settings
-
-    from dossiers.models_work import OutboxEntry
-    from dossiers.sync import payload, relay
-
-    OutboxEntry.objects.bulk_create(
-        [
-            OutboxEntry(
-                dossier_id=dossier.pk,
-                revision=event.revision,
-                event=event,
-                kind=payload.kind_of(event),
-                payload=payload.snapshot(dossier, event),
-            )
-            for dossier, event in pairs
-        ],
-        batch_size=2000,
-    )
-    if settings.SYNC_ENABLED:
-        after_commit(relay.sweep)
+    """Each moved dossier's new revision is announced (the sync sends it: its agency changed)."""
+    hooks.changed_many(pairs)

@@ -15,11 +15,12 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dossiers.documents import NewDocument, document_add, documents_add
 from dossiers.errors import NoCompetentAgency, SubmissionInvalid
+from dossiers.lifecycle import dossier_create
 from dossiers.models import Channel, Dossier, ResultDelivery
 from dossiers.models_documents import DossierDocument, DossierDraft
-from dossiers.services import dossier_create
-from dossiers.uploads import check_upload, store_file
+from dossiers.uploads import check_upload
 from portal.models import IdempotencyKey
 from procedures.models import Case, DocumentComponent, Level, Procedure
 from units.models import Agency, AgencyKind, Unit, UnitLevel
@@ -97,18 +98,10 @@ def draft_attach(
         raise SubmissionInvalid(exc.messages[0], field="file") from exc
     if component is not None:
         draft.documents.filter(component=component).delete()
-    document = DossierDocument(
-        draft=draft,
-        component=component,
-        original_name=checked.name,
-        mime=checked.mime,
-        extension=checked.extension,
-        size=checked.size,
-        sha256=checked.sha256,
+    document = document_add(
+        NewDocument(draft=draft, component=component, upload=upload, info=checked),
         uploaded_by=user,
     )
-    store_file(document, upload)
-    document.save()
     draft.save(update_fields=["updated_at"])
     return document
 
@@ -382,21 +375,14 @@ def dossier_submit_online(
         case=case,
         delivery=delivery,
     )
-    documents = []
-    for key, upload in files.items():
-        info = checked[key]
-        document = DossierDocument(
-            dossier=dossier,
-            component=components[key],
-            original_name=info.name,
-            mime=info.mime,
-            extension=info.extension,
-            size=info.size,
-            sha256=info.sha256,
-            uploaded_by=applicant,
-        )
-        store_file(document, upload)
-        documents.append(document)
-    DossierDocument.objects.bulk_create(documents)
+    documents_add(
+        (
+            NewDocument(
+                dossier=dossier, component=components[key], upload=upload, info=checked[key]
+            )
+            for key, upload in files.items()
+        ),
+        uploaded_by=applicant,
+    )
     dossier.procedure = procedure
     return _record_key(claim, dossier)

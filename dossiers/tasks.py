@@ -79,7 +79,3 @@ def notify_deadlines() -> dict:
 
     report = deadline_round()
     return {"notices": report.notices, "emails": report.emails}
-
-
-# The sync tasks live with the sync code; importing them here registers them with Celery.
-from dossiers.sync import tasks as sync_tasks  # noqa: E402,F401

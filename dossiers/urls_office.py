@@ -2,25 +2,35 @@
 
 from django.urls import path
 
+from dossiers import views_dashboard, views_intake, views_office_dossier, views_signing
 from dossiers import views_office as views
-from dossiers import views_signing
 
 app_name = "office"
 urlpatterns = [
     path("office/", views.queues, name="queues"),
     path("office/queues/counts/", views.queue_counts_fragment, name="queue-counts"),
     path("office/filters/", views.filter_save, name="filter-save"),
-    path("office/dossiers/<str:code>/", views.dossier_page, name="dossier"),
-    path("office/dossiers/<str:code>/act/<str:action>/", views.dossier_act, name="act"),
+    path("office/dossiers/<str:code>/", views_office_dossier.dossier_page, name="dossier"),
+    path(
+        "office/dossiers/<str:code>/act/<str:action>/", views_office_dossier.dossier_act, name="act"
+    ),
     path(
         "office/dossiers/<str:code>/documents/<int:pk>/",
-        views.dossier_document,
+        views_office_dossier.dossier_document,
         name="document",
     ),
-    path("office/dossiers/<str:code>/receipt.pdf", views.dossier_receipt, name="receipt"),
-    path("office/dossiers/<str:code>/forms/<str:number>.pdf", views.dossier_notice, name="notice"),
-    path("office/intake/", views.intake, name="intake"),
-    path("office/dashboard/", views.dashboard, name="dashboard"),
-    path("office/notices/", views.notices, name="notices"),
+    path(
+        "office/dossiers/<str:code>/receipt.pdf",
+        views_office_dossier.dossier_receipt,
+        name="receipt",
+    ),
+    path(
+        "office/dossiers/<str:code>/forms/<str:number>.pdf",
+        views_office_dossier.dossier_notice,
+        name="notice",
+    ),
+    path("office/intake/", views_intake.intake, name="intake"),
+    path("office/dashboard/", views_dashboard.dashboard, name="dashboard"),
+    path("office/notices/", views_dashboard.notices, name="notices"),
     path("office/sign/", views_signing.sign_batch_page, name="sign-batch"),
 ]

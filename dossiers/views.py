@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from dossiers import lifecycle
 from dossiers.errors import DossierError, SubmissionInvalid
 from dossiers.forms import (
     AUTOSAVED_FIELDS,
@@ -36,13 +37,7 @@ from dossiers.selectors import (
     issued_results,
     public_timeline,
 )
-from dossiers.services import (
-    RATEABLE,
-    WITHDRAWABLE,
-    dossier_rate,
-    dossier_supplement,
-    dossier_withdraw,
-)
+from dossiers.services import RATEABLE, dossier_rate
 from dossiers.submission import (
     COMMUNE_KINDS,
     draft_attach,
@@ -402,7 +397,7 @@ def _detail_context(
         "overdue": _is_overdue(dossier, timezone.now()),
         "events": public_timeline(dossier, with_notes=True),
         "documents": [d for d in documents if d.kind != DocumentKind.RESULT],
-        "can_withdraw": dossier.status in WITHDRAWABLE,
+        "can_withdraw": dossier.status in lifecycle.RULES[lifecycle.Action.WITHDRAW].sources,
         "withdraw_form": withdraw_form or WithdrawForm(),
     }
 
@@ -422,7 +417,7 @@ def dossier_withdraw_view(request, code: str):
         context = _detail_context(request, dossier, withdraw_form=form)
         return render(request, "dossiers/detail.html", context, status=400)
     try:
-        dossier_withdraw(dossier=dossier, actor=request.user, reason=form.cleaned_data["reason"])
+        lifecycle.withdraw(dossier=dossier, actor=request.user, reason=form.cleaned_data["reason"])
     except DossierError as exc:
         messages.error(request, str(exc))
     else:
@@ -436,7 +431,7 @@ def dossier_supplement_view(request, code: str):
     """The citizen answers a supplement request with files and a note."""
     dossier = _own_dossier(request, code)
     try:
-        dossier_supplement(
+        lifecycle.supplement(
             dossier=dossier,
             actor=request.user,
             files=[(None, upload) for upload in request.FILES.getlist("file")],

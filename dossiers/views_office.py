@@ -1,5 +1,7 @@
-"""The one-stop back office's pages: queues, a dossier's work page, files, counter intake, the
-leader's dashboard and in-app notices.
+"""The one-stop back office's pages: the work queues, and what every office page shares (staff
+only, the header, the visible dossier). A dossier's work page and files are in
+``views_office_dossier``, counter intake in ``views_intake``, the dashboard and notices in
+``views_dashboard``.
 
 Thin adapters (STYLE.md rule 5): a page parses its input with a form of ``forms_office``, calls
 one selector or one lifecycle service and renders. Everything staff see starts from
@@ -13,46 +15,23 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db import transaction
-from django.forms import CharField
-from django.http import FileResponse, Http404, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from dossiers import lifecycle
-from dossiers.dashboard import agency_dashboard
-from dossiers.errors import (
-    DossierError,
-    NoCompetentAgency,
-    NotPermitted,
-    StaleDossier,
-    SubmissionInvalid,
-)
-from dossiers.forms_office import (
-    ACTION_FORMS,
-    RETURN_LABELS,
-    DashboardFilterForm,
-    IntakeForm,
-    SavedFilterForm,
-)
-from dossiers.lifecycle import APPLICANT, Action
-from dossiers.models import Channel, Dossier, Status, Step
-from dossiers.models_documents import DocumentKind, DossierDocument
-from dossiers.models_work import DeniedAction, Notice, PaymentMethod, SavedFilter
-from dossiers.notices import FORMS, NoticeUnavailable, available_notices, notice_pdf
+from dossiers.forms_office import SavedFilterForm
+from dossiers.models import Dossier, Status, Step
+from dossiers.models_work import DeniedAction, Notice, SavedFilter
 from dossiers.queues import (
     QUEUES,
     Row,
     default_queue,
-    is_overdue,
     memberships,
     queue_counts,
     queue_page,
@@ -60,26 +39,13 @@ from dossiers.queues import (
     visible_queues,
     working_agencies,
 )
-from dossiers.receipts import receipt_pdf
 from dossiers.selectors import dossier_visible_to
-from dossiers.services import dossier_create
-from dossiers.submission import competent_agency
-from dossiers.tracking import tracking_path
-from dossiers.uploads import download_name, store_file
-from portal.models import CitizenProfile
-from procedures.models import Procedure
-from procedures.selectors import procedure_search
-from units.models import Agency, Membership, Role, UnitLevel
-from units.selectors import (
-    agencies_of_provinces,
-    provinces_of_province_admin,
-    user_is_staff_member,
-)
+from units.models import Role
+from units.selectors import user_is_staff_member
 
 office_login = login_required(login_url="portal:login")
 
 DASHBOARD_ROLES = (Role.LEADER, Role.DEPARTMENT_HEAD, Role.PROVINCE_ADMIN)
-ROLE_LABELS = {**dict(Role.choices), APPLICANT: gettext_lazy("applicant")}
 WORK_RELATED = (
     "procedure",
     "version",
@@ -90,28 +56,6 @@ WORK_RELATED = (
     "assignee",
     "applicant_commune",
 )
-# The work page offers the step forward first and the actions that end a dossier last.
-ACTION_ORDER = [
-    Action.RECEIVE,
-    Action.CLAIM,
-    Action.FORWARD,
-    Action.APPROVE,
-    Action.ATTACH_RESULT,
-    Action.ISSUE_RESULT,
-    Action.RETURN_RESULT,
-    Action.CONFIRM_PAYMENT,
-    Action.ASSIGN,
-    Action.REQUEST_SUPPLEMENT,
-    Action.REQUEST_PAYMENT,
-    Action.HAND_OVER,
-    Action.HAND_BACK,
-    Action.SEND_BACK,
-    Action.EXTEND,
-    Action.REFUSE,
-    Action.STOP,
-]
-INTAKE_RESULTS = 15
-NOTICES_PER_PAGE = 30
 
 
 def staff_only(view):
@@ -376,401 +320,3 @@ def filter_save(request):
         request, _("The filter “%(name)s” is saved.") % {"name": form.cleaned_data["name"]}
     )
     return redirect(f"{reverse('office:queues')}?{query}")
-
-
-# --- The work page -------------------------------------------------------------------------------
-
-
-PAYMENT_LABELS = dict(PaymentMethod.choices)
-
-
-def _describe(events) -> list:
-    """Events with the labels the timeline shows (role, action)."""
-    for event in events:
-        event.role_label = ROLE_LABELS.get(event.role, event.role)
-        action = (event.data or {}).get("action")
-        event.action_label = Action(action).label if action in Action.values else ""
-        method = (event.data or {}).get("method")
-        labels = PAYMENT_LABELS if action == Action.CONFIRM_PAYMENT else RETURN_LABELS
-        event.method_label = labels.get(method, "")
-    return events
-
-
-def _work_context(request, dossier: Dossier, *, bound=None, typed=None, stale=None) -> dict:
-    bound = bound or {}
-    typed = typed or {}
-    allowed = sorted(
-        (
-            action
-            for action in lifecycle.allowed_actions(dossier, request.user)
-            if action in ACTION_FORMS
-            # Taking in hand a dossier one already holds changes nothing: no form for it.
-            and not (action == Action.CLAIM and dossier.assignee_id == request.user.pk)
-        ),
-        key=ACTION_ORDER.index,
-    )
-    forms = []
-    for action in dict.fromkeys([*allowed, *bound]):
-        if action in bound:
-            forms.append(bound[action])
-        else:
-            initial = dict(typed.get(action, {}))
-            forms.append(ACTION_FORMS[action](dossier=dossier, initial=initial))
-    # Typed text for an action the officer may no longer take (someone acted first): shown so
-    # nothing is lost.
-    kept = [
-        (field.label, value)
-        for action, values in typed.items()
-        if action not in allowed
-        for name, value in values.items()
-        if value and isinstance(field := ACTION_FORMS[action].base_fields.get(name), CharField)
-    ]
-    documents = list(dossier.documents.select_related("component").order_by("uploaded_at", "id"))
-    return {
-        "dossier": dossier,
-        "overdue": is_overdue(dossier.appointment_at, dossier.status, timezone.now()),
-        "forms": forms,
-        "stale": stale,
-        "stale_events": _describe(stale.events) if stale else [],
-        "kept": kept,
-        "has_documents": bool(documents),
-        "document_groups": [
-            (label, [d for d in documents if d.kind == kind])
-            for kind, label in DocumentKind.choices
-        ],
-        "supplement_requests": dossier.supplement_requests.select_related("requested_by", "agency"),
-        "extensions": dossier.extensions.select_related("by"),
-        "events": _describe(list(dossier.events.select_related("actor", "agency"))),
-        "notices": available_notices(dossier),
-        "acting_agency": lifecycle.acting_agency(dossier),
-        "has_authenticator": _has_authenticator(request.user, forms),
-    }
-
-
-def _has_authenticator(user, forms) -> bool:
-    """Whether the officer can confirm a signature with a code (asked only when they may sign)."""
-    if not any(f.action == Action.ISSUE_RESULT and getattr(f, "signs", False) for f in forms):
-        return True
-    from django_otp import devices_for_user
-
-    return any(True for _device in devices_for_user(user, confirmed=True))
-
-
-@office_login
-@require_GET
-def dossier_page(request, code: str):
-    """A dossier's work page: facts, documents, requests, timeline, and the actions the
-    officer may take now, one small form each."""
-    dossier = _visible_dossier(request, code, "dossier")
-    return _render(request, "office/dossier.html", _work_context(request, dossier))
-
-
-def _service(form):
-    """The service that takes the form's action: a written result is issued by signing it."""
-    if form.action == Action.ISSUE_RESULT and form.signs:
-        # Signatures builds on the lifecycle (it imports it): imported when used, so the
-        # dossiers app never needs it to load.
-        from signatures.services import accept_external, sign_result
-
-        return accept_external if form.signed_elsewhere else sign_result
-    return getattr(lifecycle, form.action)
-
-
-def _service_errors(form, exc: DossierError) -> None:
-    if exc.errors:
-        for name, errors in exc.errors.items():
-            for error in errors:
-                form.add_error(form.error_field(name), error)
-    else:
-        form.add_error(None, str(exc.message))
-
-
-@office_login
-@require_POST
-def dossier_act(request, code: str, action: str):
-    """Take one lifecycle action from the work page; the page comes back with what happened.
-
-    400 when the input is wrong (at its field), 403 when the officer's roles do not allow it,
-    409 when the dossier's state does not or someone acted first (with what changed, and the
-    typed text kept).
-    """
-    dossier = _visible_dossier(request, code, "act")
-    form_class = ACTION_FORMS.get(action)
-    if form_class is None:
-        raise Http404
-    form = form_class(request.POST, request.FILES, dossier=dossier)
-    if not form.is_valid():
-        context = _work_context(request, dossier, bound={action: form})
-        return _render(request, "office/dossier.html", context, status=400)
-    service = _service(form)
-    try:
-        service(dossier=dossier, actor=request.user, **form.service_kwargs())
-    except StaleDossier as exc:
-        fresh = _visible_dossier(request, code, "act")
-        context = _work_context(request, fresh, typed={action: form.typed()}, stale=exc)
-        return _render(request, "office/dossier.html", context, status=409)
-    except NotPermitted as exc:
-        return _forbidden(request, exc.message)
-    except SubmissionInvalid as exc:
-        _service_errors(form, exc)
-        context = _work_context(request, dossier, bound={action: form})
-        return _render(request, "office/dossier.html", context, status=400)
-    except DossierError as exc:
-        # The state does not allow it, someone holds it, or the signature was refused.
-        _service_errors(form, exc)
-        fresh = _visible_dossier(request, code, "act")
-        context = _work_context(request, fresh, bound={action: form})
-        return _render(request, "office/dossier.html", context, status=409)
-    messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
-    return redirect("office:dossier", code=dossier.code)
-
-
-# --- Files ---------------------------------------------------------------------------------------
-
-
-@office_login
-@require_GET
-def dossier_document(request, code: str, pk: int):
-    """One file of a dossier the officer may see, from private storage."""
-    dossier = _visible_dossier(request, code, "document")
-    document = get_object_or_404(DossierDocument, pk=pk, dossier=dossier)
-    if not document.file:
-        # Held by link only (a dossier pushed by the national portal): send the officer there.
-        if document.remote_url:
-            return redirect(document.remote_url)
-        raise Http404
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=download_name(document),
-        content_type=document.mime or "application/octet-stream",
-    )
-
-
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-@office_login
-@require_GET
-def dossier_receipt(request, code: str):
-    """Form 01 (receipt and appointment slip), once received, listing what the desk ticked."""
-    dossier = _visible_dossier(request, code, "receipt")
-    if dossier.received_at is None:
-        raise Http404
-    reception = dossier.events.filter(data__action=Action.RECEIVE).order_by("-at", "-id").first()
-    ticked = (reception.data or {}).get("documents") if reception else None
-    content = receipt_pdf(
-        dossier=dossier,
-        tracking_url=request.build_absolute_uri(tracking_path(dossier)),
-        received_documents=ticked,
-    )
-    return _pdf(content, f"giay-tiep-nhan-{dossier.code}.pdf")
-
-
-@office_login
-@require_GET
-def dossier_notice(request, code: str, number: str):
-    """Forms 02 to 05 of the dossier, when it has them."""
-    dossier = _visible_dossier(request, code, "notice")
-    if number not in FORMS:
-        raise Http404
-    try:
-        content = notice_pdf(dossier=dossier, number=number)
-    except NoticeUnavailable as exc:
-        raise Http404 from exc
-    return _pdf(content, f"mau-{number}-{dossier.code}.pdf")
-
-
-# --- Counter intake ------------------------------------------------------------------------------
-
-
-def _receiver_agencies(user) -> list[Agency]:
-    return [
-        m.agency
-        for m in Membership.objects.filter(user=user, role=Role.RECEIVER, is_active=True)
-        .select_related("agency__unit")
-        .order_by("agency__name")
-        if m.agency.is_active
-    ]
-
-
-def intake_register(*, officer, form: IntakeForm) -> Dossier:
-    """Register a walk-in applicant's dossier (channel 1) and receive it at once, in one
-    transaction: the dossier, its scanned documents, then the reception (1 → 2)."""
-    data = form.cleaned_data
-    commune = data["applicant_commune"]
-    agency, level = competent_agency(procedure=form.version.procedure, commune=commune)
-    profile = (
-        CitizenProfile.objects.filter(cccd=data["applicant_id_number"])
-        .select_related("user")
-        .first()
-    )
-    with transaction.atomic():
-        dossier = dossier_create(
-            version=form.version,
-            agency=agency,
-            reception_agency=form.agencies[data["reception_agency"]],
-            level=level,
-            channel=Channel.DIRECT,
-            applicant=profile.user if profile else None,
-            applicant_name=data["applicant_name"].strip(),
-            applicant_id_number=data["applicant_id_number"],
-            applicant_phone=data["applicant_phone"].strip(),
-            applicant_email=data["applicant_email"].strip(),
-            applicant_address=data["applicant_address"].strip(),
-            applicant_commune=commune,
-            case=form.chosen_case(),
-            result_delivery=data["result_delivery"],
-        )
-        documents = []
-        for component, upload, info in form.uploads:
-            document = DossierDocument(
-                dossier=dossier,
-                component=component,
-                kind=DocumentKind.SUBMITTED,
-                original_name=info.name,
-                mime=info.mime,
-                extension=info.extension,
-                size=info.size,
-                sha256=info.sha256,
-                uploaded_by=officer,
-                is_digitised=True,
-            )
-            store_file(document, upload)
-            documents.append(document)
-        DossierDocument.objects.bulk_create(documents)
-        taken_in = [(c.name, c.originals, c.copies) for c, _upload, _info in form.uploads]
-        return lifecycle.receive(dossier=dossier, actor=officer, documents=taken_in or None)
-
-
-def _intake_search(request, agencies) -> HttpResponse:
-    q = request.GET.get("q", "")[:200]
-    results = list(procedure_search(query=q)[:INTAKE_RESULTS]) if q.strip() else []
-    context = {"q": q, "results": results, "unknown": request.GET.get("procedure", "")[:30]}
-    if request.htmx:
-        return render(request, "office/_intake_procedures.html", context)
-    return _render(request, "office/intake_search.html", context)
-
-
-@staff_only
-@require_http_methods(["GET", "POST"])
-def intake(request):
-    """Counter intake: a receiver registers a walk-in applicant's dossier with its scans.
-
-    First the procedure (searched as the officer types), then one form; a refused file is named
-    at its document and everything typed stays.
-    """
-    agencies = _receiver_agencies(request.user)
-    if not agencies:
-        return _forbidden(request, _("Only one-stop receivers register dossiers at the counter."))
-    code = (request.POST.get("procedure") or request.GET.get("procedure") or "").strip()[:30]
-    procedure = (
-        Procedure.objects.filter(code=code, is_active=True, current_version__isnull=False)
-        .select_related("current_version__procedure")
-        .first()
-        if code
-        else None
-    )
-    if procedure is None:
-        return _intake_search(request, agencies)
-    version = procedure.current_version
-    if request.method != "POST":
-        home = agencies[0].unit
-        form = IntakeForm(
-            initial={
-                "procedure": procedure.code,
-                "reception_agency": agencies[0].identifier,
-                "applicant_commune": home.code if home.level == UnitLevel.COMMUNE else "",
-            },
-            version=version,
-            agencies=agencies,
-        )
-        return _render(request, "office/intake.html", {"form": form, "procedure": procedure})
-    form = IntakeForm(request.POST, version=version, agencies=agencies)
-    valid = form.is_valid()
-    form.check_files(request.FILES)
-    if valid and not form.file_errors:
-        try:
-            dossier = intake_register(officer=request.user, form=form)
-        except NoCompetentAgency as exc:
-            form.add_error("applicant_commune", str(exc.message))
-        except NotPermitted as exc:
-            return _forbidden(request, exc.message)
-        else:
-            done = _("Dossier %(code)s is registered and received: print the applicant's receipt.")
-            messages.success(request, done % {"code": dossier.code})
-            return redirect("office:dossier", code=dossier.code)
-    context = {"form": form, "procedure": procedure}
-    return _render(request, "office/intake.html", context, status=400)
-
-
-# --- Dashboard -----------------------------------------------------------------------------------
-
-
-def dashboard_agencies(user) -> list[Agency]:
-    """The agencies whose figures ``user`` may read: a leader's or department head's own, a
-    province administrator's whole province (its agencies and those of its communes)."""
-    own = Membership.objects.filter(
-        user=user, is_active=True, role__in=(Role.LEADER, Role.DEPARTMENT_HEAD)
-    ).values("agency_id")
-    # Memberships only: a superuser is no province's administrator here (the whole country's
-    # board is the reports' job).
-    provinces = agencies_of_provinces(provinces_of_province_admin(user))
-    return list((Agency.objects.filter(pk__in=own) | provinces).distinct().order_by("name"))
-
-
-@staff_only
-@require_GET
-def dashboard(request):
-    """The leader's dashboard: dossiers by status, the month's on-time rate, what is overdue
-    and who holds how much, for the viewer's agencies (or the one chosen).
-
-    Applicants' names and work-page links appear only for the overdue dossiers the viewer may
-    open; the others are counted per agency (``dossiers.dashboard``). An ``agency`` outside the
-    viewer's scope (or not an agency at all) answers 400 with the form's error and no board."""
-    scope = dashboard_agencies(request.user)
-    if not scope:
-        return _forbidden(
-            request,
-            _("The dashboard is for leaders, department heads and province administrators."),
-        )
-    form = DashboardFilterForm(request.GET or None, agencies=scope)
-    if form.is_bound and not form.is_valid():
-        context = {"form": form, "board": None, "chosen": [], "by_status": [], "now": None}
-        return _render(request, "office/dashboard.html", context, status=400)
-    chosen = scope
-    if form.is_bound and form.cleaned_data["agency"]:
-        chosen = [form.agencies[form.cleaned_data["agency"]]]
-    now = timezone.now()
-    board = agency_dashboard([a.pk for a in chosen], viewer=request.user, now=now)
-    context = {
-        "form": form,
-        "board": board,
-        "chosen": chosen,
-        "by_status": [(label, board.by_status.get(value, 0)) for value, label in Status.choices],
-        "now": now,
-    }
-    return _render(request, "office/dashboard.html", context)
-
-
-# --- Notices -------------------------------------------------------------------------------------
-
-
-@staff_only
-@require_http_methods(["GET", "POST"])
-def notices(request):
-    """The officer's in-app notices, newest first; POST marks them all read."""
-    mine = Notice.objects.filter(user=request.user)
-    if request.method == "POST":
-        # Reading one's own notices is the officer's state, not a dossier's.
-        marked = mine.filter(read_at__isnull=True).update(read_at=timezone.now())
-        if marked:
-            messages.success(request, _("All notices are marked read."))
-        return redirect("office:notices")
-    page = Paginator(mine.order_by("-created_at", "-id"), NOTICES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    return _render(request, "office/notices.html", {"page": page, "notices": page.object_list})

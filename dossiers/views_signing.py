@@ -1,6 +1,6 @@
 """Ký số hàng loạt: a leader signs several results awaiting signature with one second factor.
 
-Each result is signed and issued on its own (signatures.services.sign_batch): one that fails is
+Each result is signed and issued on its own (dossiers.lifecycle.sign_batch): one that fails is
 named with its reason and the others stay done.
 """
 
@@ -54,7 +54,7 @@ class SignBatchForm(forms.Form):
 
 def sign_batch_run(*, user, codes: list[str], otp_token: str):
     """Sign the chosen dossiers (only those visible to ``user``; unknown codes are named)."""
-    from signatures.services import sign_batch
+    from dossiers.lifecycle import sign_batch
 
     found = {d.code: d for d in dossier_visible_to(user).filter(code__in=codes)}
     outcome = sign_batch(

@@ -11,7 +11,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# Task modules of packages that are not installed apps.
-app.autodiscover_tasks(["dossiers.reports"])
 # Each worker writes a heartbeat per queue while connected: readiness reads it (portal.heartbeat).
 app.steps["consumer"].add(WorkerHeartbeat)

@@ -11,7 +11,7 @@ import sys
 from django.conf import settings
 from django.core import checks
 
-from dossiers.sync.standin import DEFAULT_PASSWORD, DEFAULT_USERNAME
+from sync.standin import DEFAULT_PASSWORD, DEFAULT_USERNAME
 
 TAG = "production_safety"
 

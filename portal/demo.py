@@ -179,7 +179,7 @@ def demo_rollups() -> int:
     """The report rollups of every dossier, rebuilt (after the demo's bulk history, which no
     refresh has seen); returns how many dossiers they count. Row by row (the reference): a
     demo's few thousand dossiers take seconds, with no index dropped and put back."""
-    from dossiers.reports.rollups import rebuild
+    from reports.rollups import rebuild
 
     return rebuild(in_python=True)
 
@@ -287,8 +287,8 @@ DEMO_APPLICANTS = ("Lê Thị Hoa", "Phạm Văn Minh", "Đỗ Thu Trang", "Hoà
 
 def demo_former_district_dossiers() -> int:
     """Open dossiers still held by dissolved districts of Lâm Đồng, for the reassignment demo."""
+    from dossiers.lifecycle import dossier_submit
     from dossiers.models import Dossier
-    from dossiers.services import dossier_submit
 
     if Dossier.objects.filter(agency__kind=AgencyKind.FORMER_DISTRICT_COMMITTEE).exists():
         return 0
@@ -343,12 +343,11 @@ def demo_dossiers_in_every_status(*, province_code: str = "01") -> int:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from dossiers import lifecycle
+    from dossiers.documents import NewDocument, documents_add
+    from dossiers.lifecycle import dossier_create, sign_and_issue
     from dossiers.models import Dossier, Step
-    from dossiers.models_documents import DossierDocument
-    from dossiers.services import dossier_create
     from dossiers.submission import competent_agency
-    from dossiers.uploads import check_upload, store_file
-    from signatures.services import sign_and_issue
+    from dossiers.uploads import check_upload
     from units.models import Membership
 
     name, cccd, phone, email = DEMO_WALK_IN
@@ -395,17 +394,7 @@ def demo_dossiers_in_every_status(*, province_code: str = "01") -> int:
         )
         upload = SimpleUploadedFile("to-khai.pdf", pdf, "application/pdf")
         info = check_upload(upload)
-        document = DossierDocument(
-            dossier=d,
-            original_name="to-khai.pdf",
-            mime=info.mime,
-            extension=info.extension,
-            size=info.size,
-            sha256=info.sha256,
-            is_digitised=True,
-        )
-        store_file(document, upload)
-        document.save()
+        documents_add([NewDocument(dossier=d, upload=upload, info=info, is_digitised=True)])
         for step in path:
             if step == "receive":
                 d = lifecycle.receive(dossier=d, actor=staff(Role.RECEIVER))

@@ -32,6 +32,8 @@ from itertools import accumulate
 from django.db import transaction
 from django.utils import timezone
 
+from dossiers import lifecycle
+from dossiers.documents import NewDocument, documents_add
 from dossiers.models import (
     ApplicantType,
     Channel,
@@ -49,7 +51,6 @@ from dossiers.models_documents import (
     Rating,
     SupplementRequest,
 )
-from dossiers.models_work import OutboxEntry
 from procedures.models import Assignment, Level, Procedure
 from units.models import Agency, AgencyKind, Unit, UnitLevel
 
@@ -403,7 +404,6 @@ def _channel(procedure: _Procedure, rng: random.Random) -> int:
 
 @transaction.atomic
 def _write(plans: list[_Plan], rng: random.Random) -> None:
-    from dossiers.sync import payload
 
     identifiers = dict(Agency.objects.values_list("pk", "identifier"))
     numbers = _code_numbers(plans)
@@ -473,7 +473,7 @@ def _write(plans: list[_Plan], rng: random.Random) -> None:
         DossierEvent._meta.get_field("at"),
         DossierRating._meta.get_field("created_at"),
     ):
-        dossiers = Dossier.objects.bulk_create(rows, batch_size=500)
+        dossiers = lifecycle.history_import_dossiers(rows)
         events, last_events = [], []
         for dossier, plan in zip(dossiers, plans, strict=True):
             for revision, (at, old, new, role, agency, note, data) in enumerate(plan.events):
@@ -494,7 +494,7 @@ def _write(plans: list[_Plan], rng: random.Random) -> None:
                 )
                 events.append(event)
             last_events.append(events[-1])
-        DossierEvent.objects.bulk_create(events, batch_size=1000)
+        lifecycle.history_import_events(events)
         SupplementRequest.objects.bulk_create(
             [
                 SupplementRequest(
@@ -512,7 +512,7 @@ def _write(plans: list[_Plan], rng: random.Random) -> None:
             ],
             batch_size=1000,
         )
-        DossierDocument.objects.bulk_create(_documents(dossiers, rng), batch_size=1000)
+        documents_add(_documents(dossiers, rng))
         _payments(dossiers, plans, identifiers)
         DossierRating.objects.bulk_create(
             [
@@ -528,43 +528,24 @@ def _write(plans: list[_Plan], rng: random.Random) -> None:
         )
     # What the national portal must hear of: each dossier as it stands (one entry, pending; the
     # relay sends it once the portal answers).
-    OutboxEntry.objects.bulk_create(
-        [
-            OutboxEntry(
-                dossier=dossier,
-                revision=dossier.revision,
-                event=event,
-                kind=OutboxEntry.Kind.UPSERT,
-                payload=payload.snapshot(dossier, event),
-            )
-            for dossier, event in zip(dossiers, last_events, strict=True)
-        ],
-        batch_size=1000,
-    )
+    lifecycle.history_announce(list(zip(dossiers, last_events, strict=True)))
     _save_code_numbers(numbers)
 
 
 SAMPLE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def _sample_file() -> DossierDocument:
+def _sample_file():
     """One small stored PDF that every generated document points to (content-addressed, as
     uploads are: stored once), so that opening a demo document works."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from dossiers.uploads import check_upload, store_file
+    from dossiers.documents import file_keep
+    from dossiers.uploads import check_upload
 
     upload = SimpleUploadedFile("to-khai.pdf", SAMPLE_PDF, "application/pdf")
     info = check_upload(upload)
-    sample = DossierDocument(
-        original_name="to-khai.pdf",
-        mime=info.mime,
-        extension=info.extension,
-        size=info.size,
-        sha256=info.sha256,
-    )
-    store_file(sample, upload)
-    return sample
+    return file_keep(upload, info), info
 
 
 def _payments(dossiers, plans: list[_Plan], identifiers: dict) -> None:
@@ -654,24 +635,21 @@ def _payments(dossiers, plans: list[_Plan], identifiers: dict) -> None:
     )
 
 
-def _documents(dossiers, rng: random.Random) -> list[DossierDocument]:
+def _documents(dossiers, rng: random.Random) -> list[NewDocument]:
     """Two submitted documents per dossier (most digitised, some reused or taken from the
     national data store) and the electronic result of those that got one."""
-    sample = _sample_file()
+    stored, info = _sample_file()
     made = []
     for dossier in dossiers:
         r = rng.random
         for name in ("to-khai.pdf", "ban-sao-giay-to.pdf"):
             made.append(
-                DossierDocument(
+                NewDocument(
                     dossier=dossier,
                     kind=DocumentKind.SUBMITTED,
-                    file=sample.file.name,
+                    stored_name=stored,
+                    info=info,
                     original_name=name,
-                    mime=sample.mime,
-                    extension=sample.extension,
-                    size=sample.size,
-                    sha256=sample.sha256,
                     is_digitised=r() < 0.85,
                     is_reused=r() < 0.4,
                     from_data_store=r() < 0.3,
@@ -680,15 +658,12 @@ def _documents(dossiers, rng: random.Random) -> list[DossierDocument]:
             )
         if dossier.finished_at and dossier.status in (Status.RESULT_READY, Status.RETURNED):
             made.append(
-                DossierDocument(
+                NewDocument(
                     dossier=dossier,
                     kind=DocumentKind.RESULT,
-                    file=sample.file.name,
+                    stored_name=stored,
+                    info=info,
                     original_name="ket-qua.pdf",
-                    mime=sample.mime,
-                    extension=sample.extension,
-                    size=sample.size,
-                    sha256=sample.sha256,
                     is_digitised=True,
                     uploaded_at=dossier.finished_at,
                 )

@@ -58,7 +58,7 @@ class SyncBacklog(HealthCheck):
     figures: dict = dataclasses.field(default_factory=dict, repr=False)
 
     def run(self):
-        from dossiers.sync.relay import backlog
+        from sync.relay import backlog
 
         try:
             self.figures = backlog()

@@ -69,7 +69,7 @@ SIGNATURES_KEY = os.environ.get("SIGNATURES_KEY", "") or SECRET_KEY
 SIGNATURES_CA_ORGANISATION = os.environ.get("SIGNATURES_CA_ORGANISATION", "Portal CA stand-in")
 SIGNATURES_TSA_URL = os.environ.get("SIGNATURES_TSA_URL", "")
 # The National Public Service Portal we sync to: its base URL, credentials, timeouts, retry and
-# circuit-breaker settings. The stand-in portal (dossiers/sync/standin.py) is for development
+# circuit-breaker settings. The stand-in portal (sync/standin.py) is for development
 # only: it is mounted in this process only with DEBUG on and no NATIONAL_PORTAL_URL. Outside
 # DEBUG, the system checks (portal/checks.py) refuse to start without NATIONAL_PORTAL_URL and
 # non-default credentials, so a production server never serves or calls a stand-in.
@@ -149,6 +149,8 @@ INSTALLED_APPS = [
     "procedures",
     "dossiers",
     "signatures",
+    "sync",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -247,7 +249,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Outbound HTTP to the national portal runs on its own queue, served by a threads pool
 # (measured here: 2 prefork processes ~9 calls/s at 200 ms latency; 64 threads ~230/s).
 CELERY_TASK_QUEUES = (Queue("default"), Queue("sync"))
-CELERY_TASK_ROUTES = {"dossiers.sync.*": {"queue": "sync"}}
+CELERY_TASK_ROUTES = {"sync.*": {"queue": "sync"}}
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
@@ -259,22 +261,22 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The outbox relay's safety net: dossiers whose change is due are handed to workers.
     "sync-sweep": {
-        "task": "dossiers.sync.tasks.sweep",
+        "task": "sync.tasks.sweep",
         "schedule": float(os.environ.get("SYNC_SWEEP_SECONDS", "10")),
     },
-    "sync-reconcile": {"task": "dossiers.sync.tasks.reconcile", "schedule": crontab(minute=17)},
+    "sync-reconcile": {"task": "sync.tasks.reconcile", "schedule": crontab(minute=17)},
     # Yesterday's online payments against the payment platform's statement.
     "payments-reconcile": {
         "task": "dossiers.payments.tasks.reconcile_yesterday",
         "schedule": crontab(hour=6, minute=40),
     },
     "sync-dead-letter-digest": {
-        "task": "dossiers.sync.tasks.dead_letter_digest",
+        "task": "sync.tasks.dead_letter_digest",
         "schedule": crontab(hour=7, minute=5),
     },
     # The reports' rollups follow the dossiers' events within a minute.
     "refresh-report-rollups": {
-        "task": "dossiers.reports.tasks.refresh_rollups",
+        "task": "reports.tasks.refresh_rollups",
         "schedule": 30.0,
     },
     # Officers hear what falls due, leaders what is overdue: before the offices open.

@@ -5,14 +5,15 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from dossiers.api import DossierViewSet, NationalDossierView, TrackView
+from dossiers.api import DossierViewSet, TrackView
 from dossiers.api_office import QueueCountsView, QueueView
 from dossiers.api_signing import SignBatchView
-from dossiers.reports.urls import page_urlpatterns, report_urlpatterns
 from portal import eid, health, views
 from portal.health import PortalHealthView
 from procedures.api import ProcedureViewSet, ReassignmentViewSet
+from reports.urls import page_urlpatterns, report_urlpatterns
 from signatures.views import VerifyView
+from sync.api import NationalDossierView
 from units.api import AgencyViewSet, UnitViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -43,7 +44,7 @@ urlpatterns = [
     path("", include("dossiers.urls")),
     path("", include("dossiers.urls_office")),
     path("", include("signatures.urls")),
-    path("", include("dossiers.urls_sync")),
+    path("", include("sync.urls")),
     path("", include("dossiers.payments.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("oidc/", include("mozilla_django_oidc.urls")),
@@ -69,7 +70,7 @@ handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
 
 if settings.NATIONAL_PORTAL_STANDIN:
-    from dossiers.sync import standin
+    from sync import standin
 
     urlpatterns += [path("_standin/national/<path:path>", standin.embedded_view)]
 

@@ -12,12 +12,13 @@ import csv
 import io
 from dataclasses import dataclass
 
+from celery import shared_task
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.dispatch import after_commit
-from portal.models import User
 from signatures import ca
 from signatures.models import Certificate, Position, ReissueBatch, RevocationReason
 from units.models import Membership
@@ -85,8 +86,6 @@ def reissue_start(*, agency, rows: list[Row], user) -> ReissueBatch:
         total=len(rows) + Position.objects.filter(agency=agency, is_active=True).count(),
         created_by=user,
     )
-    from signatures.tasks import apply_reissue
-
     after_commit(apply_reissue, batch.pk)
     return batch
 
@@ -105,7 +104,10 @@ def reissue_apply(batch: ReissueBatch) -> dict:
     }
     rows = [Row(**row) for row in batch.positions]
     wanted = {row.code: row for row in rows}
-    holders = {u.username: u for u in User.objects.filter(username__in=[r.holder for r in rows])}
+    holders = {
+        u.username: u
+        for u in get_user_model().objects.filter(username__in=[r.holder for r in rows])
+    }
     existing = {p.code: p for p in Position.objects.filter(agency=batch.agency)}
 
     def progress():
@@ -167,3 +169,18 @@ def reissue_apply(batch: ReissueBatch) -> dict:
     batch.finished_at = timezone.now()
     batch.save(update_fields=["status", "report", "done", "finished_at"])
     return report
+
+
+@shared_task(name="signatures.tasks.apply_reissue", ignore_result=True)
+def apply_reissue(batch_id: int) -> None:
+    """Apply a position list in the background; a failure is recorded on the batch."""
+    batch = ReissueBatch.objects.select_related("agency").get(pk=batch_id)
+    if batch.status not in (ReissueBatch.Status.PENDING, ReissueBatch.Status.RUNNING):
+        return
+    try:
+        reissue_apply(batch)
+    except Exception as exc:
+        ReissueBatch.objects.filter(pk=batch_id).update(
+            status=ReissueBatch.Status.FAILED, error=str(exc)[:2000]
+        )
+        raise

@@ -7,9 +7,11 @@ applicant belongs to a group the version exempts. Money is whole đồng.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils import timezone
 
 from procedures.models import ExemptGroup, FeeCollection, FeeLine
 
@@ -73,3 +75,8 @@ def dossier_due(dossier, *, exemption: str = "") -> Due:
 def collected_up_front(dossier) -> bool:
     """An online dossier of a procedure that collects its fees at submission."""
     return dossier.channel == 2 and dossier.version.fee_collection == FeeCollection.AT_SUBMISSION
+
+
+def new_reference() -> str:
+    """A unique transaction reference (mã giao dịch): date and 10 random characters."""
+    return "TT" + timezone.localdate().strftime("%y%m%d") + secrets.token_hex(5).upper()

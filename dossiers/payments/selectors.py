@@ -105,31 +105,20 @@ def payment_channel(dossier: Dossier) -> str:
     return method or ""
 
 
-def fee_lines_for_sync(dossier: Dossier) -> list[dict]:
-    """DanhSachLePhi: the dossier's fee lines with what was paid, how and when, and refunds."""
-    from dossiers.sync.shape import format_time
+def open_obligation(dossier: Dossier) -> FeeObligation | None:
+    return dossier.obligations.filter(state=FeeObligation.State.DUE).first()
 
-    obligations = obligations_of(dossier)
-    if not obligations:
-        return [
-            {"TenPhiLePhi": line["name"], "MucPhi": line["amount"]}
-            for line in expected_due(dossier).lines
-        ]
-    rows = []
-    for obligation in obligations:
-        paid = next((p for p in obligation.payments.all() if p.state == Payment.State.PAID), None)
-        refund = Refund.objects.filter(payment=paid).first() if paid else None
-        for line in obligation.lines or [{"name": "", "amount": obligation.amount}]:
-            rows.append(
-                {
-                    "TenPhiLePhi": line.get("name") or "",
-                    "MucPhi": line.get("amount", 0),
-                    "TrangThaiThanhToan": obligation.state,
-                    "HinhThucThanhToan": paid.method if paid else "",
-                    "MaGiaoDich": paid.reference if paid else "",
-                    "NgayThanhToan": format_time(paid.paid_at) if paid else "",
-                    "DoiTuongMienGiam": obligation.exemption,
-                    "DaHoanTra": refund is not None,
-                }
-            )
-    return rows
+
+def upfront_settled(dossier: Dossier) -> bool:
+    return dossier.obligations.filter(
+        stage=FeeStage.AT_SUBMISSION,
+        state__in=(FeeObligation.State.PAID, FeeObligation.State.EXEMPT),
+    ).exists()
+
+
+def upfront_unpaid(dossier: Dossier) -> bool:
+    """An online dossier whose fee is collected at submission and is not paid yet: the desk
+    cannot receive it (the fee is paid before the dossier reaches the agency)."""
+    if not fees.collected_up_front(dossier) or upfront_settled(dossier):
+        return False
+    return fees.dossier_due(dossier).is_due

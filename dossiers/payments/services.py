@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 
 from django.conf import settings
 from django.db import transaction
@@ -33,7 +32,9 @@ from dossiers.models_payments import (
 from dossiers.models_work import PaymentMethod
 from dossiers.payments import fees
 from dossiers.payments.errors import NothingDue, PaymentError
+from dossiers.payments.fees import new_reference
 from dossiers.payments.gateway import client, local_time, parse_local_time
+from dossiers.payments.selectors import open_obligation, upfront_settled, upfront_unpaid  # noqa: F401
 from dossiers.payments.signing import verify
 from units.models import Role
 
@@ -45,31 +46,7 @@ REFUNDABLE = (Status.REFUSED, Status.WITHDRAWN)
 DESK_METHODS = (PaymentMethod.COUNTER, PaymentMethod.TRANSFER)
 
 
-def new_reference() -> str:
-    """A unique transaction reference (mã giao dịch): date and 10 random characters."""
-    return "TT" + timezone.localdate().strftime("%y%m%d") + secrets.token_hex(5).upper()
-
-
 # --- Obligations -------------------------------------------------------------------------------
-
-
-def open_obligation(dossier: Dossier) -> FeeObligation | None:
-    return dossier.obligations.filter(state=FeeObligation.State.DUE).first()
-
-
-def upfront_settled(dossier: Dossier) -> bool:
-    return dossier.obligations.filter(
-        stage=FeeStage.AT_SUBMISSION,
-        state__in=(FeeObligation.State.PAID, FeeObligation.State.EXEMPT),
-    ).exists()
-
-
-def upfront_unpaid(dossier: Dossier) -> bool:
-    """An online dossier whose fee is collected at submission and is not paid yet: the desk
-    cannot receive it (the fee is paid before the dossier reaches the agency)."""
-    if not fees.collected_up_front(dossier) or upfront_settled(dossier):
-        return False
-    return fees.dossier_due(dossier).is_due
 
 
 def _upfront(locked: Dossier) -> FeeObligation | None:

@@ -22,9 +22,9 @@ from bench.generate import (
     ensure_units,
     generate_dossiers,
 )
-from dossiers.lifecycle import processing_path
+from dossiers.codes import dossier_code_allocate
+from dossiers.lifecycle import dossier_submit, processing_path
 from dossiers.models import Channel, Dossier, DossierEvent, Status, Step
-from dossiers.services import dossier_code_allocate, dossier_submit
 from units.models import Agency, AgencyKind, Membership, Unit, UnitLevel
 
 PROVINCES = ("68", "01")

@@ -29,11 +29,12 @@ from django.utils.html import escape
 
 from dossiers.forms_office import DashboardFilterForm
 from dossiers.models import Dossier, Status, Step
-from dossiers.models_work import DeniedAction, OutboxEntry, ReconciliationRun
+from dossiers.models_work import DeniedAction
 from portal.models import CitizenProfile, User
 from procedures.models import CatalogueEvent, Procedure, ReassignmentBatch
 from signatures import ca
 from signatures.models import Certificate, Position, ReissueBatch
+from sync.models import OutboxEntry, ReconciliationRun
 from tests.conftest import _load_demo
 from tests.dossiers.test_authorization_matrix import APPLICANT_CCCD, _demo_communes
 from tests.factories.dossiers import new_dossier, staff_of
@@ -561,7 +562,7 @@ def test_the_tables_cover_every_actor():
 
 def test_the_dead_letter_digest_mails_each_administrator_only_their_provinces(world, mailoutbox):
     """The morning e-mail lists what the sync page lists: each recipient their own share."""
-    from dossiers.sync.reconcile import dead_letter_digest
+    from sync.reconcile import dead_letter_digest
 
     for actor in ADMINISTERS:
         User.objects.filter(pk=world.users[actor].pk).update(email=f"{actor}@example.vn")

@@ -3,9 +3,9 @@
 import pytest
 from rest_framework.test import APIClient
 
+from dossiers import lifecycle
 from dossiers.models import Dossier, DossierEvent, Status
 from dossiers.models_documents import DocumentKind, DossierDocument, DossierRating
-from dossiers.services import dossier_receive, dossier_request_supplement
 from tests.dossiers.conftest import pdf
 from tests.factories.dossiers import receiver_of
 
@@ -70,8 +70,8 @@ def test_someone_else_cannot_act_on_the_dossier(submitted, citizen):
 
 def test_supplement_through_the_api(api, submitted):
     officer = receiver_of(submitted)
-    received = dossier_receive(dossier=submitted, actor=officer)
-    dossier_request_supplement(dossier=received, actor=officer, reason="Thiếu giấy khai sinh")
+    received = lifecycle.receive(dossier=submitted, actor=officer)
+    lifecycle.request_supplement(dossier=received, actor=officer, reason="Thiếu giấy khai sinh")
     component = received.case.components.first()
 
     unknown = api.post(

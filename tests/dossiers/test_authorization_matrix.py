@@ -33,12 +33,13 @@ from dossiers.models_documents import (
     DossierRating,
     SupplementRequest,
 )
-from dossiers.models_work import DeniedAction, Extension, OutboxEntry
+from dossiers.models_work import DeniedAction, Extension
 from dossiers.submission import dossier_submit_online
 from portal.models import CitizenProfile, User
 from procedures.models import Level, Procedure
 from procedures.records import WorkflowStepRecord
 from procedures.services import assignment_create
+from sync.models import OutboxEntry
 from tests.conftest import _load_demo
 from tests.dossiers.conftest import pdf
 from tests.factories.dossiers import staff_of

@@ -7,8 +7,8 @@ from django.db import connections
 
 from dossiers import lifecycle
 from dossiers.errors import Conflict, StaleDossier
+from dossiers.lifecycle import dossier_create
 from dossiers.models import Dossier, DossierEvent
-from dossiers.services import dossier_create
 from tests.factories import AgencyFactory
 from tests.factories.procedures import make_procedure
 from tests.factories.units import MembershipFactory

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from dossiers.services import dossier_code_allocate
+from dossiers.codes import dossier_code_allocate
 from tests.factories import AgencyFactory
 
 DAY = dt.date(2026, 11, 23)

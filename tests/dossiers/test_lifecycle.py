@@ -11,7 +11,8 @@ from dossiers.errors import NotPermitted, StaleDossier, TransitionNotAllowed
 from dossiers.lifecycle import RULES, Action
 from dossiers.models import Dossier, DossierEvent, Status, Step
 from dossiers.models_documents import DocumentKind
-from dossiers.models_work import DeniedAction, Extension, OutboxEntry
+from dossiers.models_work import DeniedAction, Extension
+from sync.models import OutboxEntry
 from tests.factories.dossiers import staff_of
 from units.models import Role
 
@@ -54,9 +55,9 @@ def test_the_whole_path_records_every_step(submitted, staff, applicant):
             lifecycle.issue_result(dossier=d, actor=staff[Role.LEADER])
         lifecycle.attach_result(dossier=d, actor=staff[Role.LEADER])
         # A written result is issued only signed: the leader's certificate for the position.
+        from dossiers.lifecycle import sign_and_issue
         from signatures import ca
         from signatures.models import Position
-        from signatures.services import sign_and_issue
 
         position = Position.objects.create(
             agency=d.agency, code="CT", title="Chủ tịch", holder=staff[Role.LEADER]

@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from dossiers.models import Dossier, DossierEvent, Source, Status
 from dossiers.models_documents import DossierDocument
-from dossiers.sync.shape import format_time, parse_time
+from sync.shape import format_time, parse_time
 from units.models import Agency
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]

@@ -21,9 +21,10 @@ from dossiers import lifecycle
 from dossiers.dashboard import month_start
 from dossiers.models import Channel, Dossier, DossierEvent, Status, Step
 from dossiers.models_documents import DocumentKind, DossierDocument, SupplementRequest
-from dossiers.models_work import DeniedAction, Extension, Notice, OutboxEntry, SavedFilter
+from dossiers.models_work import DeniedAction, Extension, Notice, SavedFilter
 from dossiers.queues import PAGE_SIZE, visible_queues
 from procedures.models import Procedure
+from sync.models import OutboxEntry
 from tests.dossiers.conftest import HOME, PDF, pdf
 from tests.factories.dossiers import BIRTH, as_user, new_dossier, staff_of
 from tests.factories.units import MembershipFactory

@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from dossiers import lifecycle
 from dossiers.models import Dossier, DossierEvent, Status
 from dossiers.models_documents import DossierDraft
-from dossiers.services import dossier_receive
 from dossiers.submission import draft_attach, draft_save, draft_start, draft_submit
 from portal.models import CitizenProfile
 from procedures.models import Procedure
@@ -347,7 +347,7 @@ def test_my_dossiers_lists_code_status_appointment_and_overdue(
     client, an, binh, django_assert_max_num_queries
 ):
     late = submitted_dossier(an)
-    dossier_receive(
+    lifecycle.receive(
         dossier=late, actor=receiver_of(late), received_at=timezone.now() - dt.timedelta(days=40)
     )
     fresh = submitted_dossier(an, RESIDENCE)
@@ -386,7 +386,7 @@ def test_the_owner_sees_the_timeline_and_downloads_a_document(client, an):
 
 def test_another_citizen_gets_404_everywhere_and_nothing_changes(client, an, binh):
     dossier = submitted_dossier(an)
-    dossier_receive(dossier=dossier, actor=receiver_of(dossier))
+    lifecycle.receive(dossier=dossier, actor=receiver_of(dossier))
     document = dossier.documents.order_by("pk").first()
     events = DossierEvent.objects.filter(dossier=dossier).count()
     client.force_login(binh)
@@ -460,7 +460,7 @@ def test_the_receipt_is_a_pdf_once_the_dossier_is_received(client, an):
     url = reverse("dossiers:receipt", args=[dossier.code])
     assert client.get(url).status_code == 404
 
-    dossier_receive(dossier=dossier, actor=receiver_of(dossier))
+    lifecycle.receive(dossier=dossier, actor=receiver_of(dossier))
     response = client.get(url)
 
     assert response.status_code == 200

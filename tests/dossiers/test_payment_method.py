@@ -14,13 +14,13 @@ from rest_framework.test import APIClient
 
 from dossiers import lifecycle
 from dossiers.errors import TransitionNotAllowed
+from dossiers.lifecycle import dossier_submit
 from dossiers.models import Dossier, DossierEvent, Status, Step
-from dossiers.models_reports import PeriodRollup
-from dossiers.models_work import OutboxEntry
-from dossiers.reports import rollups, selectors
-from dossiers.services import dossier_submit
-from dossiers.sync import payload
 from procedures.models import Procedure
+from reports import rollups, selectors
+from reports.models import PeriodRollup
+from sync import payload
+from sync.models import OutboxEntry
 from tests.factories.dossiers import staff_of
 from units.models import Role
 

@@ -14,9 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
+from dossiers.lifecycle import dossier_submit
 from dossiers.models import Channel, Dossier
 from dossiers.receipts import receipt_pdf
-from dossiers.services import dossier_submit
 from procedures.records import CaseRecord, ComponentRecord
 from tests.factories import AgencyFactory
 from tests.factories.procedures import make_procedure

@@ -6,10 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from dossiers import lifecycle
 from dossiers.errors import NotPermitted, SubmissionInvalid, TransitionNotAllowed
 from dossiers.models import Dossier, DossierEvent, Status
 from dossiers.models_documents import DossierDocument, DossierDraft
-from dossiers.services import dossier_receive, dossier_withdraw
 from dossiers.submission import draft_attach, draft_save, draft_start, draft_submit
 from portal.models import CitizenProfile
 from procedures.models import Procedure
@@ -125,7 +125,7 @@ def test_receiving_sets_the_appointment_from_the_calendar(applicant, birth):
     dossier = draft_submit(draft=draft)
     monday_10 = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)  # 10:00 in Hà Nội time
 
-    received = dossier_receive(dossier=dossier, actor=receiver_of(dossier), received_at=monday_10)
+    received = lifecycle.receive(dossier=dossier, actor=receiver_of(dossier), received_at=monday_10)
 
     channel = birth.current_version.channels.get(kind="online")
     assert received.status == Status.RECEIVED and received.received_at == monday_10
@@ -142,14 +142,14 @@ def test_withdrawal_by_the_applicant_only_and_only_while_allowed(applicant, birt
     dossier = draft_submit(draft=draft)
 
     with pytest.raises(NotPermitted):
-        dossier_withdraw(dossier=dossier, actor=citizen)
+        lifecycle.withdraw(dossier=dossier, actor=citizen)
     dossier.refresh_from_db()
     assert dossier.status == Status.SUBMITTED
 
-    withdrawn = dossier_withdraw(dossier=dossier, actor=applicant, reason="Nộp nhầm")
+    withdrawn = lifecycle.withdraw(dossier=dossier, actor=applicant, reason="Nộp nhầm")
     assert withdrawn.status == Status.WITHDRAWN and withdrawn.finished_at is not None
     with pytest.raises(TransitionNotAllowed):
-        dossier_withdraw(dossier=withdrawn, actor=applicant)
+        lifecycle.withdraw(dossier=withdrawn, actor=applicant)
 
 
 def test_submission_e_mails_the_code_after_commit(

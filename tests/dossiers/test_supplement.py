@@ -6,11 +6,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from dossiers import lifecycle
 from dossiers.calendar import calendar_for
 from dossiers.errors import NotPermitted, SubmissionInvalid, TransitionNotAllowed
 from dossiers.models import Dossier, DossierEvent, Status
 from dossiers.models_documents import DocumentKind, SupplementRequest
-from dossiers.services import dossier_receive, dossier_request_supplement, dossier_supplement
 from tests.dossiers.conftest import pdf
 from tests.factories.dossiers import receiver_of
 
@@ -30,12 +30,12 @@ def officer(submitted):
 @pytest.fixture
 def received(submitted, officer):
     # Monday 2 November 2026, 09:00: the appointment is counted in working days from here.
-    return dossier_receive(dossier=submitted, actor=officer, received_at=_at("2026-11-02"))
+    return lifecycle.receive(dossier=submitted, actor=officer, received_at=_at("2026-11-02"))
 
 
 def test_request_pauses_and_the_supplement_moves_the_appointment(received, officer, applicant):
     appointment = received.appointment_at
-    request = dossier_request_supplement(
+    request = lifecycle.request_supplement(
         dossier=received,
         actor=officer,
         reason="Thiếu bản sao CCCD",
@@ -45,7 +45,7 @@ def test_request_pauses_and_the_supplement_moves_the_appointment(received, offic
     assert Dossier.objects.get(pk=received.pk).status == Status.SUPPLEMENT_REQUESTED
     assert request.old_appointment == appointment and request.previous_status == Status.RECEIVED
 
-    dossier = dossier_supplement(
+    dossier = lifecycle.supplement(
         dossier=received,
         actor=applicant,
         files=[(None, pdf("cccd.pdf"))],
@@ -67,35 +67,35 @@ def test_request_pauses_and_the_supplement_moves_the_appointment(received, offic
 
 
 def test_a_request_before_reception_goes_back_to_awaiting_reception(submitted, officer, applicant):
-    dossier_request_supplement(dossier=submitted, actor=officer, reason="Ảnh mờ")
+    lifecycle.request_supplement(dossier=submitted, actor=officer, reason="Ảnh mờ")
 
-    dossier = dossier_supplement(dossier=submitted, actor=applicant, files=[(None, pdf())])
+    dossier = lifecycle.supplement(dossier=submitted, actor=applicant, files=[(None, pdf())])
 
     assert dossier.status == Status.SUBMITTED and dossier.appointment_at is None
 
 
 def test_a_request_needs_a_reason_and_an_allowed_status(received, officer):
     with pytest.raises(TransitionNotAllowed):
-        dossier_request_supplement(dossier=received, actor=officer, reason="  ")
+        lifecycle.request_supplement(dossier=received, actor=officer, reason="  ")
     Dossier.objects.filter(pk=received.pk).update(status=Status.RESULT_READY)
     with pytest.raises(TransitionNotAllowed):
-        dossier_request_supplement(dossier=received, actor=officer, reason="Thiếu")
+        lifecycle.request_supplement(dossier=received, actor=officer, reason="Thiếu")
 
     assert not SupplementRequest.objects.exists()
     assert Dossier.objects.get(pk=received.pk).status == Status.RESULT_READY
 
 
 def test_bad_supplements_change_nothing(received, officer, applicant, outsider):
-    dossier_request_supplement(dossier=received, actor=officer, reason="Thiếu giấy tờ")
+    lifecycle.request_supplement(dossier=received, actor=officer, reason="Thiếu giấy tờ")
     before = (received.documents.count(), DossierEvent.objects.filter(dossier=received).count())
     exe = SimpleUploadedFile("scan.pdf", b"MZ\x90\x00" + b"\x00" * 200)
 
     with pytest.raises(SubmissionInvalid):
-        dossier_supplement(dossier=received, actor=applicant, files=[(None, exe)])
+        lifecycle.supplement(dossier=received, actor=applicant, files=[(None, exe)])
     with pytest.raises(SubmissionInvalid):
-        dossier_supplement(dossier=received, actor=applicant, files=[])
+        lifecycle.supplement(dossier=received, actor=applicant, files=[])
     with pytest.raises(NotPermitted):
-        dossier_supplement(dossier=received, actor=outsider, files=[(None, pdf())])
+        lifecycle.supplement(dossier=received, actor=outsider, files=[(None, pdf())])
 
     after = (received.documents.count(), DossierEvent.objects.filter(dossier=received).count())
     assert after == before
@@ -105,12 +105,12 @@ def test_bad_supplements_change_nothing(received, officer, applicant, outsider):
 
 def test_without_an_open_request_a_supplement_is_refused(received, applicant):
     with pytest.raises(TransitionNotAllowed):
-        dossier_supplement(dossier=received, actor=applicant, files=[(None, pdf())])
+        lifecycle.supplement(dossier=received, actor=applicant, files=[(None, pdf())])
     assert not received.documents.filter(kind=DocumentKind.SUPPLEMENT).exists()
 
 
 def test_the_citizen_answers_on_the_dossier_page(client, received, officer, applicant):
-    dossier_request_supplement(
+    lifecycle.request_supplement(
         dossier=received, actor=officer, reason="Thiếu tờ khai", items=["Tờ khai có chữ ký"]
     )
     client.force_login(applicant)

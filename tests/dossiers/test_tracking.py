@@ -7,9 +7,9 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from dossiers import lifecycle
 from dossiers.models import SECRET_ALPHABET, Dossier
 from dossiers.receipts import receipt_pdf
-from dossiers.services import dossier_receive
 from dossiers.tracking import dossier_track, masked_name, normalise_secret, tracking_path
 from tests.factories.dossiers import receiver_of
 
@@ -47,7 +47,7 @@ def test_an_unknown_code_and_a_wrong_secret_get_the_same_page(submitted):
 
 def test_the_page_shows_status_timeline_and_a_masked_name(submitted, demo):
     officer = receiver_of(submitted)
-    dossier_receive(dossier=submitted, actor=officer)
+    lifecycle.receive(dossier=submitted, actor=officer)
     submitted.refresh_from_db()
 
     response = Client().get(tracking_path(submitted))
@@ -127,7 +127,7 @@ def test_the_receipt_prints_the_secret_and_its_qr_opens_tracking(submitted, tmp_
     import subprocess
 
     officer = receiver_of(submitted)
-    dossier = dossier_receive(dossier=submitted, actor=officer)
+    dossier = lifecycle.receive(dossier=submitted, actor=officer)
     content = receipt_pdf(
         dossier=dossier, tracking_url="https://dvc.example.vn" + tracking_path(dossier)
     )

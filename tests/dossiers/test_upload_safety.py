@@ -25,7 +25,6 @@ from rest_framework.test import APIClient
 from dossiers import lifecycle
 from dossiers.models import Channel, Dossier, Status, Step
 from dossiers.models_documents import DocumentKind, DossierDocument, DossierDraft
-from dossiers.services import dossier_receive, dossier_request_supplement
 from dossiers.uploads import check_upload, store_file
 from procedures.models import Procedure
 from signatures import pdf as signing
@@ -445,8 +444,8 @@ def test_submission_api_refuses_naming_the_file_and_stores_nothing(
 @pytest.fixture
 def awaiting_supplement(submitted):
     officer = receiver_of(submitted)
-    received = dossier_receive(dossier=submitted, actor=officer)
-    dossier_request_supplement(dossier=received, actor=officer, reason="Thiếu bản sao CCCD")
+    received = lifecycle.receive(dossier=submitted, actor=officer)
+    lifecycle.request_supplement(dossier=received, actor=officer, reason="Thiếu bản sao CCCD")
     return received
 
 

@@ -12,8 +12,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from dossiers.lifecycle import dossier_submit
 from dossiers.models import Dossier, Status
-from dossiers.services import dossier_submit
 from portal.models import CitizenProfile
 from procedures.models import Procedure
 from tests.e2e.conftest import PHONE, sign_in_staff

@@ -11,8 +11,8 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
+from dossiers import lifecycle
 from dossiers.models import Dossier, Status
-from dossiers.services import dossier_receive
 from portal.models import CitizenProfile
 from tests.e2e.conftest import sign_in_citizen
 from tests.factories.dossiers import receiver_of
@@ -93,7 +93,7 @@ def test_citizen_submits_birth_registration_on_a_phone_and_downloads_the_receipt
     assert_fits_the_phone(page)
 
     # The one-stop desk receives the dossier (through the service, as its page would).
-    dossier_receive(dossier=dossier, actor=receiver_of(dossier))
+    lifecycle.receive(dossier=dossier, actor=receiver_of(dossier))
     page.reload()
     expect(page.locator(".status").first).to_have_text("Được tiếp nhận")
     with page.expect_download() as info:

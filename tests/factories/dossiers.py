@@ -2,8 +2,8 @@
 
 from django.test import Client
 
+from dossiers.lifecycle import dossier_submit
 from dossiers.models import Dossier
-from dossiers.services import dossier_submit
 from procedures.models import Procedure
 from tests.factories.units import MembershipFactory
 from units.models import Membership, Role

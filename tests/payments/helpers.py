@@ -5,7 +5,7 @@ from django.test import Client
 from dossiers import lifecycle
 from dossiers.models import Dossier, DossierEvent
 from dossiers.models_payments import FeeObligation, GatewayCallback, Payment
-from dossiers.models_work import OutboxEntry
+from sync.models import OutboxEntry
 from tests.factories.dossiers import staff_of
 from units.models import Role
 

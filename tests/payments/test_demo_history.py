@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 
 from dossiers.models_payments import Payment, PaymentAccount, Refund
-from dossiers.models_reports import DossierRollup
 from portal.demo import DEMO_PROVINCES
+from reports.models import DossierRollup
 
 pytestmark = pytest.mark.django_db
 

@@ -61,8 +61,8 @@ def test_another_citizen_sees_no_return_page(gateway, residence, applicant, citi
 
 
 def test_the_online_payment_reaches_the_indicator_and_the_sync(gateway, residence, applicant):
-    from dossiers.reports import rollups
-    from dossiers.sync import payload
+    from reports import rollups
+    from sync import payload
 
     payment = services.order_start(dossier=residence, actor=applicant, **URLS)
     post_callback(gateway.settle(payment.reference))

@@ -32,8 +32,8 @@ def test_a_sync_backlog_older_than_the_threshold_is_degraded(client, no_worker_c
 
     from django.utils import timezone
 
-    from dossiers.models_work import OutboxEntry
-    from dossiers.services import dossier_create
+    from dossiers.lifecycle import dossier_create
+    from sync.models import OutboxEntry
     from tests.factories import AgencyFactory
     from tests.factories.procedures import make_procedure
 

@@ -50,7 +50,7 @@ def test_load_demo_gives_every_demo_agency_one_user_per_role_and_is_idempotent()
 
 def test_load_demo_has_a_dossier_in_every_status_made_through_the_lifecycle():
     from dossiers.models import Dossier, DossierEvent, Status, Step
-    from dossiers.models_work import OutboxEntry
+    from sync.models import OutboxEntry
 
     call_command("load_demo", "--password", "demo-pass-123", stdout=io.StringIO())
     mine = Dossier.objects.filter(applicant__citizen_profile__cccd="001085000789")

@@ -12,7 +12,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from dossiers.sync.standin import embedded_view
+from sync.standin import embedded_view
 
 PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "portal.settings",

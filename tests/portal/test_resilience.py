@@ -17,7 +17,7 @@ import pytest
 import redis
 from axes.models import AccessAttempt
 
-from dossiers.services import dossier_create
+from dossiers.lifecycle import dossier_create
 from portal.heartbeat import heartbeat_write
 from tests.factories import AgencyFactory
 from tests.factories.portal import PASSWORD

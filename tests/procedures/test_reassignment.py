@@ -46,7 +46,8 @@ class RecordingRerouter:
 @pytest.fixture
 def rerouter():
     """Only the recording rerouter has dossiers here: the demo's own are set aside."""
-    from dossiers.models import Dossier, DossierEvent, OutboxEntry
+    from dossiers.models import Dossier, DossierEvent
+    from sync.models import OutboxEntry
 
     OutboxEntry.objects.all().delete()
     DossierEvent.objects.all().delete()

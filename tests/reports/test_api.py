@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from dossiers import lifecycle
-from dossiers.reports import rollups
+from reports import rollups
 from tests.factories import AgencyFactory, MembershipFactory
 from tests.factories.dossiers import receiver_of
 from units.models import AgencyKind, Role, Unit

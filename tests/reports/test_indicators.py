@@ -4,10 +4,10 @@ import datetime as dt
 from decimal import Decimal
 
 from dossiers.models import Channel, Status
-from dossiers.models_reports import Klass
-from dossiers.reports import indicators
-from dossiers.reports.indicators import ZONE as HCM
-from dossiers.reports.indicators import DossierFacts, Weight
+from reports import indicators
+from reports.indicators import ZONE as HCM
+from reports.indicators import DossierFacts, Weight
+from reports.models import Klass
 
 
 def at(day: str, hour: int = 9, minute: int = 0) -> dt.datetime:

@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from dossiers import lifecycle
 from dossiers.models import Dossier, DossierEvent, Status
-from dossiers.models_reports import DossierRollup, PeriodRollup
-from dossiers.reports import selectors
-from dossiers.reports.views import number
 from portal.models import User
+from reports import selectors
+from reports.models import DossierRollup, PeriodRollup
+from reports.views import number
 from units.models import Membership, Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.reports.urls")]
@@ -167,7 +167,7 @@ def test_one_refresh_per_transaction_however_many_changes(
 ):
     from django.db import transaction
 
-    from dossiers.reports import tasks
+    from reports import tasks
 
     runs = []
     real = tasks.refresh_rollups_now

@@ -19,11 +19,11 @@ from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from dossiers import lifecycle
+from dossiers.lifecycle import dossier_submit
 from dossiers.models import Channel, Dossier
-from dossiers.reports import rollups, views_drill
-from dossiers.services import dossier_submit
 from portal.models import CitizenProfile
 from procedures.models import Procedure
+from reports import rollups, views_drill
 from tests.factories import AgencyFactory, MembershipFactory
 from tests.factories.dossiers import staff_of
 from units.models import Agency, AgencyKind, Role, Unit

@@ -16,12 +16,12 @@ import pytest
 from dossiers.models import Channel, Dossier, DossierEvent, Status, new_tracking_secret
 from dossiers.models_documents import DocumentKind, DossierDocument, DossierRating
 from dossiers.models_documents import SupplementRequest as Supplement
-from dossiers.models_reports import DossierRollup, Klass, PeriodRollup
-from dossiers.models_work import OutboxEntry
-from dossiers.reports import rollups
-from dossiers.reports.indicators import ZONE
 from procedures.models import Channel as CatalogueChannel
 from procedures.models import FeeLine, Procedure, ProcedureVersion
+from reports import rollups
+from reports.indicators import ZONE
+from reports.models import DossierRollup, Klass, PeriodRollup
+from sync.models import OutboxEntry
 from tests.factories import AgencyFactory
 from units.models import AgencyKind
 

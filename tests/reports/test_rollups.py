@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from dossiers import lifecycle
 from dossiers.models import Dossier, DossierEvent, Status
-from dossiers.models_reports import DossierRollup, Klass, PeriodRollup
-from dossiers.reports import rollups
+from reports import rollups
+from reports.models import DossierRollup, Klass, PeriodRollup
 from tests.dossiers.conftest import pdf
 from tests.factories import AgencyFactory
 from tests.factories.dossiers import receiver_of

@@ -23,14 +23,14 @@ from django.utils import timezone
 
 from dossiers import lifecycle
 from dossiers.models import Status
-from dossiers.models_work import OutboxEntry
-from dossiers.reports import rollups, selfcheck
 from dossiers.submission import dossier_submit_online
-from dossiers.sync import client as portal
-from dossiers.sync import relay
-from dossiers.sync.shape import format_time
-from dossiers.sync.standin import StandIn
 from procedures.models import Procedure
+from reports import rollups, selfcheck
+from sync import client as portal
+from sync import relay
+from sync.models import OutboxEntry
+from sync.shape import format_time
+from sync.standin import StandIn
 from tests.dossiers.conftest import pdf
 from tests.factories import AgencyFactory, MembershipFactory
 from tests.factories.dossiers import staff_of

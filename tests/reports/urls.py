@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from dossiers.reports.urls import page_urlpatterns, report_urlpatterns
 from portal.urls import urlpatterns as portal_urlpatterns
+from reports.urls import page_urlpatterns, report_urlpatterns
 
 urlpatterns = [path("", include(report_urlpatterns + page_urlpatterns)), *portal_urlpatterns]

@@ -8,10 +8,10 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from dossiers import lifecycle
+from dossiers.lifecycle import sign_result
 from dossiers.models import Status
 from dossiers.models_documents import DocumentKind
 from dossiers.tracking import tracking_path
-from signatures.services import sign_result
 from tests.factories.dossiers import staff_of
 from tests.signatures.conftest import otp_code
 from units.models import Role

@@ -5,11 +5,11 @@ import subprocess
 import pytest
 
 from dossiers.errors import NotPermitted
+from dossiers.lifecycle import SigningRefused, sign_result
 from dossiers.models import Dossier, DossierEvent, Status, Step
 from dossiers.models_documents import DocumentKind
 from signatures import ca, pdf
 from signatures.models import RevocationReason, SignedResult
-from signatures.services import SigningRefused, sign_result
 from tests.factories.dossiers import staff_of
 from tests.signatures.conftest import nss_trusting_the_stand_in, otp_code
 from units.models import Role

@@ -19,12 +19,13 @@ from cryptography.x509.oid import NameOID
 from django.test import Client
 from fpdf import FPDF
 
+from dossiers.lifecycle import sign_result
 from dossiers.notices import result_pdf
 from portal.demo import demo_positions
 from portal.models import User
 from signatures import ca, pdf
 from signatures.models import Position
-from signatures.services import sign_result, verification_path
+from signatures.services import verification_path
 from tests.signatures import test_signing
 from tests.signatures.conftest import otp_code
 from units.models import Agency, Unit, UnitLevel

@@ -11,11 +11,11 @@ from cryptography.x509.oid import NameOID
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from dossiers.lifecycle import SigningRefused, accept_external, sign_result
 from dossiers.models import Dossier, Status
 from dossiers.receipts import _Receipt
 from signatures import ca, pdf
 from signatures.models import Position, TrustRoot
-from signatures.services import SigningRefused, accept_external, sign_result
 from tests.factories.dossiers import staff_of
 from tests.signatures.conftest import otp_code
 from units.models import Role

@@ -48,7 +48,7 @@ def start_standin(*args: str) -> StandInProcess:
         "--control-token", CONTROL_TOKEN,
     ]  # fmt: skip
     process = subprocess.Popen(
-        [sys.executable, "-m", "dossiers.sync.standin", "--port", "0", *credentials, *args],
+        [sys.executable, "-m", "sync.standin", "--port", "0", *credentials, *args],
         cwd=settings.BASE_DIR,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -78,7 +78,7 @@ def standin(standin_server, settings):
     )
     settings.NATIONAL_PORTAL_URL = standin_server.url + "/"
     settings.NATIONAL_PORTAL_READ_TIMEOUT = 2
-    from dossiers.sync import client
+    from sync import client
 
     client._token.update(value="", until=0.0)  # a fresh session for each test
     return standin_server

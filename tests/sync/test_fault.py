@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import connection
 
 from dossiers import lifecycle
-from dossiers.models_work import OutboxEntry
-from dossiers.services import dossier_create
+from dossiers.lifecycle import dossier_create
+from sync.models import OutboxEntry
 from tests.factories import AgencyFactory
 from tests.factories.procedures import make_procedure
 from tests.factories.units import MembershipFactory

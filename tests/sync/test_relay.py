@@ -8,9 +8,9 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from dossiers import lifecycle
-from dossiers.models_work import OutboxEntry, ReconciliationRun, SyncAttempt
-from dossiers.sync import relay
-from dossiers.sync.reconcile import reconcile
+from sync import relay
+from sync.models import OutboxEntry, ReconciliationRun, SyncAttempt
+from sync.reconcile import reconcile
 from tests.factories.dossiers import staff_of
 from units.models import Role
 
@@ -140,7 +140,7 @@ def test_reconciliation_resends_what_the_portal_acknowledged_and_lost(standin, c
 def test_the_sweep_leases_each_due_dossier_once(standin, changed, settings):
     from unittest import mock
 
-    with mock.patch("dossiers.sync.tasks.sync_dossier.delay") as queued:
+    with mock.patch("sync.tasks.sync_dossier.delay") as queued:
         first = relay.sweep()
         second = relay.sweep()
 

@@ -1,7 +1,7 @@
-"""The stand-in national portal (dossiers/sync/standin.py) keeps the contract and fails on demand.
+"""The stand-in national portal (sync/standin.py) keeps the contract and fails on demand.
 
 Most tests talk HTTP to the stand-in running as its own process, exactly as the sync client
-will (``python -m dossiers.sync.standin --port 0``); the last ones drive ``StandIn.handle``
+will (``python -m sync.standin --port 0``); the last ones drive ``StandIn.handle``
 directly, with a fake clock and sleep where waiting would otherwise be needed.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from django.http import Http404
 
-from dossiers.sync.standin import Invalid, StandIn, embedded_view, make_wsgi_app, serve
+from sync.standin import Invalid, StandIn, embedded_view, make_wsgi_app, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = "H29.68-250101-0001"
@@ -161,7 +161,7 @@ def running(
     with tempfile.TemporaryFile() as errors:
         started = time.monotonic()
         process = subprocess.Popen(
-            [sys.executable, "-m", "dossiers.sync.standin", "--port", "0", *token, *flags],
+            [sys.executable, "-m", "sync.standin", "--port", "0", *token, *flags],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=errors,
@@ -657,7 +657,7 @@ def test_control_endpoints_refuse_a_caller_without_the_token(portal, method, pat
 
 def test_a_process_without_a_given_token_makes_one_up_and_prints_it():
     process = subprocess.Popen(
-        [sys.executable, "-m", "dossiers.sync.standin", "--port", "0"],
+        [sys.executable, "-m", "sync.standin", "--port", "0"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

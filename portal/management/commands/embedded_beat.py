@@ -67,8 +67,8 @@ class Command(BaseCommand):
         raise CommandError(f"embedded_beat: nothing answers at {url}")
 
     def run_once(self) -> None:
-        from dossiers.reports.rollups import refresh_changed
-        from dossiers.sync import relay
+        from reports.rollups import refresh_changed
+        from sync import relay
 
         start = time.monotonic()
         sent = 0

@@ -3,7 +3,6 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import override
 
-from dossiers.reports.tasks import not_following
 from portal.demo import (
     DEMO_HISTORY_DOSSIERS,
     DEMO_PROVINCES,
@@ -11,6 +10,7 @@ from portal.demo import (
     demo_password,
     demo_rollups,
 )
+from reports.tasks import not_following
 from units.models import Unit
 
 
