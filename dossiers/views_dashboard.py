@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dossiers.dashboard import agency_dashboard
-from dossiers.forms_office import DashboardFilterForm
+from dossiers.forms_office_pages import DashboardFilterForm
 from dossiers.models import Status
 from dossiers.models_work import Notice
 from dossiers.views_office import _forbidden, _render, staff_only

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from dossiers import lifecycle
 from dossiers.documents import NewDocument, documents_add
 from dossiers.errors import NoCompetentAgency, NotPermitted
-from dossiers.forms_office import IntakeForm
+from dossiers.forms_office_pages import IntakeForm
 from dossiers.lifecycle import dossier_create
 from dossiers.models import Channel, Dossier
 from dossiers.submission import competent_agency

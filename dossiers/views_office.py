@@ -25,7 +25,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from dossiers.forms_office import SavedFilterForm
+from dossiers.forms_office_pages import SavedFilterForm
 from dossiers.models import Dossier, Status, Step
 from dossiers.models_work import DeniedAction, Notice, SavedFilter
 from dossiers.queues import (

@@ -27,7 +27,7 @@ from django.test import Client, override_settings
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from dossiers.forms_office import DashboardFilterForm
+from dossiers.forms_office_pages import DashboardFilterForm
 from dossiers.models import Dossier, Status, Step
 from dossiers.models_work import DeniedAction
 from portal.models import CitizenProfile, User
