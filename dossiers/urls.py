@@ -1,18 +1,18 @@
 from django.urls import path
 
-from dossiers import views
+from dossiers import views, views_submission
 
 app_name = "dossiers"
 urlpatterns = [
-    path("procedures/<str:code>/submit/", views.submission, name="submit"),
+    path("procedures/<str:code>/submit/", views_submission.submission, name="submit"),
     path(
         "procedures/<str:code>/submit/communes/",
-        views.submission_communes,
+        views_submission.submission_communes,
         name="submit-communes",
     ),
     path(
         "procedures/<str:code>/submit/autosave/",
-        views.submission_autosave,
+        views_submission.submission_autosave,
         name="submit-autosave",
     ),
     path("track/", views.track, name="track"),
