@@ -2,65 +2,35 @@
 
 Every expected date below was read off the official 2026 and 2027 calendars by hand; the code
 under test never computes an expectation.
+
+This module: examples on the official calendars. Properties are in
+``test_calendar_properties.py``, the database rows in ``test_calendar_db.py``.
 """
 
 import datetime as dt
-import importlib
-import io
 from decimal import Decimal
 
 import pytest
-from django.apps import apps as django_apps
-from django.core.management import call_command
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from dossiers.calendar import (
-    DAYS,
-    HOURS,
     LOCAL_TZ,
-    MORNING_CLOSES,
-    OFFICE_CLOSES,
-    WORKING_DAYS,
     Calendar,
-    add_working_time,
     appointment,
-    calendar_for,
-    counted_day,
     package_calendar_days,
     paused_appointment,
 )
-from dossiers.models_calendar import CalendarDay, CalendarDayKind, CalendarDaySource
-from tests.factories import UserFactory
-
-D = dt.date
-UTC = dt.UTC
-
-
-def at(year, month, day, hour, minute=0, tz=LOCAL_TZ):
-    return dt.datetime(year, month, day, hour, minute, tzinfo=tz)
-
-
-# The official calendars, written out: days off (holidays, observed days, swapped weekdays) and
-# the swapped working Saturday.
-DAYS_OFF = {
-    D(2026, 1, 1),  # New Year
-    D(2026, 2, 16), D(2026, 2, 17), D(2026, 2, 18), D(2026, 2, 19), D(2026, 2, 20),  # Tết
-    D(2026, 4, 26), D(2026, 4, 27),  # Hùng Kings (Sunday) and observed Monday
-    D(2026, 4, 30), D(2026, 5, 1),
-    D(2026, 8, 31),  # Monday off, swapped with Saturday 22/08
-    D(2026, 9, 1), D(2026, 9, 2),  # National Day
-    D(2026, 11, 24),  # Vietnamese Culture Day
-    D(2027, 1, 1),
-    D(2027, 2, 4), D(2027, 2, 5), D(2027, 2, 6), D(2027, 2, 7),  # Tết 2027
-    D(2027, 2, 8), D(2027, 2, 9), D(2027, 2, 10),
-    D(2027, 4, 16),  # Hùng Kings
-    D(2027, 4, 30), D(2027, 5, 1), D(2027, 5, 3),  # 1/5 is a Saturday: observed Monday 3/5
-    D(2027, 9, 2), D(2027, 9, 3),
-    D(2027, 11, 24),
-}  # fmt: skip
-WORKING_SATURDAYS = {D(2026, 8, 22)}
-OFFICIAL = Calendar(non_working_days=DAYS_OFF, working_days=WORKING_SATURDAYS)
+from dossiers.models_calendar import CalendarDayKind
+from tests.dossiers.calendar_days import (
+    CAL,
+    DAYS_OFF,
+    OFFICIAL,
+    UTC,
+    WORKING_SATURDAYS,
+    D,
+    H,
+    W,
+    at,
+)
 
 
 def test_the_package_seed_matches_the_official_calendars():
@@ -93,8 +63,6 @@ def test_a_date_cannot_be_both_working_and_not():
     with pytest.raises(ValueError, match="both"):
         Calendar(non_working_days={D(2026, 8, 22)}, working_days={D(2026, 8, 22)})
 
-
-W, CAL, H = WORKING_DAYS, DAYS, HOURS
 
 # (received at, processing time, unit, 15:00 cut-off, due) — due written out by hand.
 CASES = [
@@ -235,314 +203,3 @@ def test_bad_input_is_refused():
         Calendar(
             non_working_days={D(2026, 1, 1) + dt.timedelta(days=i) for i in range(400)}
         ).next_working_day(D(2025, 12, 31))
-
-
-# --- properties ----------------------------------------------------------------------------------
-
-DATES = st.dates(D(2026, 1, 1), D(2027, 12, 31))
-
-
-def _calendar(off, on):
-    working = {d for d in on if d.weekday() >= 5} - off
-    return Calendar(non_working_days=off, working_days=working)
-
-
-CALENDARS = st.one_of(
-    st.just(OFFICIAL),
-    st.builds(_calendar, st.sets(DATES, max_size=60), st.sets(DATES, max_size=15)),
-)
-MOMENTS = st.datetimes(
-    min_value=dt.datetime(2026, 1, 1),
-    max_value=dt.datetime(2027, 6, 30, 23, 59),
-    timezones=st.sampled_from([LOCAL_TZ, UTC]),
-)
-WHOLE = st.integers(min_value=0, max_value=60)
-TENTHS = st.integers(min_value=0, max_value=300).map(lambda n: Decimal(n) / 10)
-UNITS = st.sampled_from([W, CAL, H])
-PROPERTY = settings(deadline=None, max_examples=150)
-
-
-def _in_office_hours(moment):
-    t = moment.time()
-    return dt.time(7, 30) < t <= dt.time(11, 30) or dt.time(13, 30) < t <= dt.time(17, 0)
-
-
-@PROPERTY
-@given(CALENDARS, MOMENTS, WHOLE, st.sampled_from([W, CAL]), st.booleans())
-def test_day_appointments_are_working_days_at_office_closing(cal, received, n, unit, cutoff):
-    due = appointment(received, Decimal(n), unit, cutoff, cal)
-
-    assert due.tzinfo == LOCAL_TZ
-    assert due.time() == OFFICE_CLOSES
-    assert cal.is_working_day(due.date())
-
-
-@PROPERTY
-@given(CALENDARS, MOMENTS, TENTHS, st.booleans())
-def test_half_day_appointments_end_a_morning_or_an_afternoon(cal, received, time, cutoff):
-    due = appointment(received, time, W, cutoff, cal)
-
-    assert due.time() in (MORNING_CLOSES, OFFICE_CLOSES)
-    assert cal.is_working_day(due.date())
-
-
-@PROPERTY
-@given(CALENDARS, MOMENTS, st.integers(min_value=1, max_value=200), st.booleans())
-def test_hour_appointments_fall_inside_office_hours_of_a_working_day(cal, received, n, cutoff):
-    due = appointment(received, Decimal(n) / 4, H, cutoff, cal)
-
-    assert cal.is_working_day(due.date())
-    assert _in_office_hours(due)
-
-
-@PROPERTY
-@given(CALENDARS, MOMENTS, TENTHS, UNITS, st.booleans())
-def test_the_appointment_is_never_before_receipt(cal, received, time, unit, cutoff):
-    assert appointment(received, time, unit, cutoff, cal) >= received
-
-
-@PROPERTY
-@given(CALENDARS, MOMENTS, TENTHS, TENTHS, UNITS, st.booleans())
-def test_more_processing_time_is_never_an_earlier_appointment(cal, received, a, b, unit, cutoff):
-    shorter, longer = sorted([a, b])
-
-    assert appointment(received, shorter, unit, cutoff, cal) <= appointment(
-        received, longer, unit, cutoff, cal
-    )
-
-
-@PROPERTY
-@given(CALENDARS, MOMENTS, st.integers(min_value=0, max_value=59), UNITS, st.booleans())
-def test_one_more_whole_unit_is_never_earlier(cal, received, n, unit, cutoff):
-    assert appointment(received, Decimal(n + 1), unit, cutoff, cal) >= appointment(
-        received, Decimal(n), unit, cutoff, cal
-    )
-
-
-@PROPERTY
-@given(CALENDARS, MOMENTS, WHOLE, st.booleans())
-def test_half_a_day_more_lies_between_whole_days(cal, received, n, cutoff):
-    half = appointment(received, Decimal(n) + Decimal("0.5"), W, cutoff, cal)
-
-    assert appointment(received, Decimal(n), W, cutoff, cal) <= half
-    assert half <= appointment(received, Decimal(n + 1), W, cutoff, cal)
-
-
-@PROPERTY
-@given(CALENDARS, DATES, WHOLE, WHOLE)
-def test_adding_n_then_m_working_days_is_adding_n_plus_m(cal, day, n, m):
-    assert cal.add_working_days(cal.add_working_days(day, n), m) == cal.add_working_days(day, n + m)
-
-
-@PROPERTY
-@given(CALENDARS, MOMENTS, st.integers(min_value=1, max_value=60), st.booleans())
-def test_n_minus_one_working_days_lie_strictly_between_counted_and_due_day(
-    cal, received, n, cutoff
-):
-    counted = counted_day(received, same_day_cutoff=cutoff, calendar=cal)
-    due = appointment(received, Decimal(n), W, cutoff, cal).date()
-
-    between = [
-        counted + dt.timedelta(days=i)
-        for i in range(1, (due - counted).days)
-        if cal.is_working_day(counted + dt.timedelta(days=i))
-    ]
-    assert cal.is_working_day(counted)
-    assert counted < due
-    assert len(between) == n - 1
-
-
-@PROPERTY
-@given(CALENDARS, MOMENTS, st.booleans())
-def test_zero_working_days_is_due_on_the_counted_day(cal, received, cutoff):
-    due = appointment(received, Decimal(0), W, cutoff, cal)
-
-    counted = counted_day(received, same_day_cutoff=cutoff, calendar=cal)
-    local = received.astimezone(LOCAL_TZ)
-    if counted == local.date() and local.time() > OFFICE_CLOSES:
-        assert due.date() == cal.next_working_day(counted)  # never due before the receipt
-    else:
-        assert due.date() == counted
-
-
-@PROPERTY
-@given(
-    CALENDARS,
-    MOMENTS,
-    TENTHS,
-    UNITS,
-    st.booleans(),
-    MOMENTS,
-    st.integers(min_value=0, max_value=30 * 24 * 60),
-)
-def test_a_pause_never_moves_the_appointment_earlier(
-    cal, received, time, unit, cutoff, paused, minutes
-):
-    due = appointment(received, time, unit, cutoff, cal)
-    resumed = paused + dt.timedelta(minutes=minutes)
-
-    moved = paused_appointment(due, paused, resumed, cal, unit=unit)
-
-    assert moved >= due
-    if unit != H:
-        assert moved.time() == due.time()
-        assert cal.is_working_day(moved.date())
-
-
-@PROPERTY
-@given(CALENDARS, MOMENTS, st.integers(min_value=0, max_value=100), st.integers(0, 100))
-def test_working_hours_add_up(cal, start, a, b):
-    quarter = dt.timedelta(minutes=15)
-    once = add_working_time(start, (a + b) * quarter, cal)
-    twice = add_working_time(add_working_time(start, a * quarter, cal), b * quarter, cal)
-
-    assert once == twice
-
-
-# --- database: the seed, the loader, the administrators' rows -----------------------------------
-
-
-def _rows():
-    return list(CalendarDay.objects.order_by("date").values_list("date", "kind", "name", "source"))
-
-
-def _seed_migration():
-    return importlib.import_module("dossiers.migrations.0003_seed_calendar")
-
-
-@pytest.mark.django_db
-def test_the_seed_migration_fills_2026_and_2027_and_reverses():
-    CalendarDay.objects.all().delete()
-    admin_row = CalendarDay.objects.create(
-        date=D(2026, 2, 14), kind=CalendarDayKind.WORKING_DAY, name="Làm bù Tết"
-    )
-
-    _seed_migration().seed_calendar(django_apps, None)
-
-    rows = {row.date: row for row in CalendarDay.objects.all()}
-    assert {d for d in rows if d.year in (2026, 2027) and d != admin_row.date} == (
-        DAYS_OFF | WORKING_SATURDAYS
-    )
-    assert rows[D(2026, 11, 24)].kind == CalendarDayKind.HOLIDAY
-    assert rows[D(2026, 8, 22)].kind == CalendarDayKind.WORKING_DAY
-    assert rows[D(2026, 8, 31)].kind == CalendarDayKind.DAY_OFF
-    assert rows[D(2026, 8, 22)].source == CalendarDaySource.HOLIDAYS_PACKAGE
-    assert {d.year for d in rows} == {2025, 2026, 2027, 2028}
-
-    _seed_migration().unseed_calendar(django_apps, None)
-
-    assert _rows() == [
-        (D(2026, 2, 14), "working_day", "Làm bù Tết", CalendarDaySource.ADMINISTRATOR)
-    ]
-
-
-@pytest.mark.django_db
-def test_load_calendar_twice_changes_nothing():
-    CalendarDay.objects.all().delete()
-    out = io.StringIO()
-
-    call_command("load_calendar", "--years", "2026", "2027", stdout=out)
-    first = list(CalendarDay.objects.order_by("date").values())
-    call_command("load_calendar", "--years", "2026", "2027", stdout=out)
-
-    assert list(CalendarDay.objects.order_by("date").values()) == first
-    assert len(first) == 30
-    assert {(r["date"], r["kind"]) for r in first} >= {
-        (D(2026, 11, 24), "holiday"),
-        (D(2026, 8, 22), "working_day"),
-        (D(2026, 8, 31), "day_off"),
-        (D(2027, 5, 3), "holiday"),
-    }
-    lines = out.getvalue().splitlines()
-    assert lines[0].startswith("Calendar 2026, 2027: 30 created, 0 updated, 0 removed,")
-    assert lines[1] == (
-        "Calendar 2026, 2027: 0 created, 0 updated, 0 removed, 30 unchanged, "
-        "0 kept (entered by an administrator)."
-    )
-
-
-@pytest.mark.django_db
-def test_load_calendar_keeps_administrator_rows_and_refreshes_its_own():
-    CalendarDay.objects.all().delete()
-    call_command("load_calendar", "--years", "2026", stdout=io.StringIO())
-    # An administrator renamed a package holiday (it becomes theirs) and added a swap.
-    CalendarDay.objects.filter(date=D(2026, 11, 24)).update(
-        name="Ngày Văn hóa Việt Nam (theo thông báo của Bộ Nội vụ)",
-        source=CalendarDaySource.ADMINISTRATOR,
-    )
-    CalendarDay.objects.create(date=D(2026, 12, 31), kind=CalendarDayKind.DAY_OFF, name="Nghỉ bù")
-    # A package row the package no longer lists, and one whose name is out of date.
-    CalendarDay.objects.create(
-        date=D(2026, 3, 3), kind="holiday", name="Old", source=CalendarDaySource.HOLIDAYS_PACKAGE
-    )
-    CalendarDay.objects.filter(date=D(2026, 9, 1)).update(name="Old name")
-    out = io.StringIO()
-
-    call_command("load_calendar", "--years", "2026", stdout=out)
-
-    rows = {r[0]: r[1:] for r in _rows()}
-    assert rows[D(2026, 11, 24)] == (
-        "holiday",
-        "Ngày Văn hóa Việt Nam (theo thông báo của Bộ Nội vụ)",
-        "administrator",
-    )
-    assert rows[D(2026, 12, 31)] == ("day_off", "Nghỉ bù", "administrator")
-    assert D(2026, 3, 3) not in rows
-    assert rows[D(2026, 9, 1)] == ("holiday", "Quốc khánh", "holidays-package")
-    assert out.getvalue() == (
-        "Calendar 2026: 0 created, 1 updated, 1 removed, 13 unchanged, 1 kept "
-        "(entered by an administrator).\nKept: 2026-11-24\n"
-    )
-
-
-@pytest.mark.django_db
-def test_calendar_for_reads_the_rows_and_the_following_year():
-    CalendarDay.objects.all().delete()
-    call_command("load_calendar", "--years", "2026", "2027", stdout=io.StringIO())
-    CalendarDay.objects.create(date=D(2026, 12, 28), kind=CalendarDayKind.DAY_OFF)
-
-    cal = calendar_for(D(2026, 12, 24))
-
-    # Thursday 24/12/2026 + 2 working days: Friday 25, (Monday 28 off) Tuesday 29.
-    assert appointment(at(2026, 12, 24, 9), Decimal(2), W, False, cal) == at(2026, 12, 29, 17)
-    # 31/12/2026 + 1: Friday 01/01/2027 is a holiday → Monday 04/01/2027.
-    assert appointment(at(2026, 12, 31, 9), Decimal(1), W, False, cal) == at(2027, 1, 4, 17)
-    assert Calendar.load(years=[2026]).is_working_day(D(2026, 8, 22))
-    assert Calendar.load(years=[2027]).is_working_day(D(2026, 8, 31))  # 2026 not loaded
-
-
-def test_load_calendar_refuses_unlikely_years():
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError, match="between 1995 and 2100"):
-        call_command("load_calendar", "--years", "26", stdout=io.StringIO())
-
-
-@pytest.mark.django_db
-def test_administrators_add_a_swap_and_the_database_refuses_a_wrong_one(client, english, settings):
-    settings.STAFF_OTP_REQUIRED = False  # the second factor has its own tests
-    CalendarDay.objects.all().delete()
-    call_command("load_calendar", "--years", "2026", stdout=io.StringIO())
-    admin = UserFactory(username="calendar-admin", is_staff=True, is_superuser=True)
-    client.force_login(admin)
-
-    added = client.post(
-        "/admin/dossiers/calendarday/add/",
-        {"date": "2026-02-28", "kind": "working_day", "name": "Làm bù"},
-    )
-    wrong = client.post(
-        "/admin/dossiers/calendarday/add/",
-        {"date": "2026-03-02", "kind": "working_day", "name": "Thứ Hai?"},
-    )
-    package_row = CalendarDay.objects.get(date=D(2026, 9, 1))
-    delete_package = client.post(
-        f"/admin/dossiers/calendarday/{package_row.pk}/delete/", {"post": "yes"}
-    )
-
-    assert added.status_code == 302
-    assert CalendarDay.objects.get(date=D(2026, 2, 28)).source == "administrator"
-    assert wrong.status_code == 200
-    assert "Chỉ có thể chuyển thứ Bảy hoặc Chủ nhật thành ngày làm việc." in wrong.content.decode()
-    assert not CalendarDay.objects.filter(date=D(2026, 3, 2)).exists()
-    assert delete_package.status_code == 403
-    assert CalendarDay.objects.filter(pk=package_row.pk).exists()
