@@ -1,199 +1,33 @@
 """The stand-in national portal (sync/standin.py) keeps the contract and fails on demand.
 
-Most tests talk HTTP to the stand-in running as its own process, exactly as the sync client
-will (``python -m sync.standin --port 0``); the last ones drive ``StandIn.handle``
+These tests talk HTTP to the stand-in running as its own process, exactly as the sync client
+will (``python -m sync.standin --port 0``); ``test_standin_handle.py`` drives ``StandIn.handle``
 directly, with a fake clock and sleep where waiting would otherwise be needed.
 """
 
-import contextlib
-import io
-import json
 import os
-import select
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from django.http import Http404
 
-from sync.standin import Invalid, StandIn, embedded_view, make_wsgi_app, serve
-
-ROOT = Path(__file__).resolve().parents[2]
-CODE = "H29.68-250101-0001"
-CONTROL_TOKEN = "test-control"
-MISSING = object()  # a field taken out of the body
-# Our own 127.0.0.1 only: never through a proxy the environment may name.
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def record(code: str = CODE, revision: int = 1, **changes) -> dict:
-    """A complete DongBoHoSoMC ``HoSo``, as the sync client sends it."""
-    data = {
-        "MaHoSo": code,
-        "PhienBan": revision,
-        "MaTTHC": "1.001193",
-        "TenTTHC": "Đăng ký khai sinh",
-        "MaLinhVuc": "HT",
-        "KenhThucHien": 2,
-        "ChuHoSo": "Nguyễn Thị Ánh Tuyết",
-        "LoaiDoiTuong": 1,
-        "MaDoiTuong": "068190000123",
-        "SoDienThoai": "0912345678",
-        "Email": "tuyet.nguyen@example.vn",
-        "DiaChi": "12 Trần Phú, Phường Xuân Hương - Đà Lạt, Lâm Đồng",
-        "MaDonViTiepNhan": "H29.68",
-        "MaDonViXuLy": "H29.68",
-        "NgayNopHoSo": "20250101083000",
-        "NgayTiepNhan": "20250101090000",
-        "NgayHenTra": "20250106170000",
-        "NgayHenTraBanDau": "20250106170000",
-        "NgayKetThucXuLy": "",
-        "NgayTra": "",
-        "TrangThaiHoSo": 2,
-        "XacThucVNeID": True,
-        "KenhThanhToan": "",
-        "TaiLieuNop": [
-            {
-                "TenTepDinhKem": "To khai.pdf",
-                "MaThanhPhanHoSo": "12",
-                "DuongDanTaiTepTin": "http://127.0.0.1/tep/abc",
-                "DuocSoHoa": True,
-                "DuocTaiSuDung": False,
-                "DuocLayTuKhoDMQG": False,
-            }
-        ],
-        "DanhSachLePhi": [{"TenPhiLePhi": "Lệ phí", "MucPhi": 8000}],
-        "DanhSachHoSoBoSung": [],
-        "DanhSachGiayToKetQua": [],
-    }
-    for name, value in changes.items():
-        if value is MISSING:
-            del data[name]
-        else:
-            data[name] = value
-    return data
-
-
-def step(code: str = CODE, revision: int = 2, **changes) -> dict:
-    """A CapNhatTienDoHoSoMC body."""
-    data = {
-        "MaHoSo": code,
-        "PhienBan": revision,
-        "NguoiXuLy": "17",
-        "ChucDanh": "specialist",
-        "PhongBan": "",
-        "ThoiDiemXuLy": "20250102100000",
-        "NoiDungXuLy": "Chuyển lãnh đạo",
-        "TrangThai": 3,
-        "HanXuLy": "20250103170000",
-    }
-    data.update(changes)
-    return data
-
-
-class Portal:
-    """A plain HTTP client of the stand-in (urllib: the standard library, nothing of ours)."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.bearer = ""
-
-    def call(self, method: str, path: str, body=None, *, headers=None, timeout=5.0):
-        data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
-        control = {"X-Standin-Token": CONTROL_TOKEN} if path.startswith("/_") else {}
-        headers = {"Content-Type": "application/json", **control, **(headers or {})}
-        # S310: the URL is always our stand-in's http://127.0.0.1:<port>.
-        request = urllib.request.Request(self.url + path, data, headers, method=method)  # noqa: S310
-        try:
-            with OPENER.open(request, timeout=timeout) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            with error:
-                return error.code, json.loads(error.read())
-
-    def login(self) -> str:
-        credentials = {"username": "portal", "password": "standin-secret"}
-        status, answer = self.call("POST", "/api/token", credentials)
-        assert (status, answer["error_code"], answer["expires_in"]) == (200, "00", 3600)
-        self.bearer = answer["token"]
-        return self.bearer
-
-    def api(self, endpoint: str, body, *, key: str | None = None, timeout=5.0):
-        headers = {"Authorization": f"Bearer {self.bearer}"}
-        if key is not None:
-            headers["Idempotency-Key"] = key
-        return self.call("POST", f"/api/{endpoint}", body, headers=headers, timeout=timeout)
-
-    def upsert(self, data: dict, *, timeout=5.0):
-        key = f"{data['MaHoSo']}:{data['PhienBan']}"
-        return self.api("DongBoHoSoMC", {"HoSo": data}, key=key, timeout=timeout)
-
-    def progress(self, data: dict):
-        return self.api("CapNhatTienDoHoSoMC", data, key=f"{data['MaHoSo']}:{data['PhienBan']}")
-
-    def lookup(self, code: str = CODE):
-        return self.api("TraCuuHoSo", {"MaHoSo": code})
-
-    def state(self) -> dict:
-        status, answer = self.call("GET", "/_state")
-        assert status == 200
-        return answer
-
-    def control(self, **changes) -> dict:
-        status, answer = self.call("POST", "/_control", changes)
-        assert status == 200, answer
-        return answer["control"]
-
-
-@contextlib.contextmanager
-def running(
-    *flags: str, token: tuple[str, ...] = ("--control-token", "test-control")
-) -> Iterator[tuple[str, float]]:
-    """The stand-in's CLI in its own process: its URL and the seconds it took to be ready."""
-    with tempfile.TemporaryFile() as errors:
-        started = time.monotonic()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sync.standin", "--port", "0", *token, *flags],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            text=True,
-        )
-        try:
-            ready, _, _ = select.select([process.stdout], [], [], 10)
-            line = process.stdout.readline() if ready else ""
-            seconds = time.monotonic() - started
-            if not line.startswith("STANDIN READY http://127.0.0.1:"):
-                errors.seek(0)
-                pytest.fail(f"stand-in did not start: {line!r} {errors.read().decode()}")
-            yield line.split()[-1], seconds
-        finally:
-            stop(process)
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    """Poll until ``condition`` holds: a server thread still sleeping cannot be joined."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
+from sync.standin import embedded_view
+from tests.sync.standin_helpers import (
+    CODE,
+    MISSING,
+    ROOT,
+    Portal,
+    record,
+    running,
+    step,
+    stop,
+    wait_for,
+)
 
 
 @pytest.fixture(scope="module")
@@ -476,161 +310,6 @@ def test_reset_empties_the_state_and_restores_the_controls(portal):
     assert (state["calls"], state["applied"], state["keys_seen"]) == (0, 0, 0)
     assert (state["control"]["fail_rate"], state["control"]["latency_ms"]) == (0.0, 0)
     assert portal.lookup()[0] == 200  # the token survives a reset
-
-
-# --- StandIn.handle directly -----------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def core(**controls) -> tuple[StandIn, Clock, list[float]]:
-    clock, sleeps = Clock(), []
-    return StandIn(clock=clock, sleep=sleeps.append, **controls), clock, sleeps
-
-
-def login(standin: StandIn) -> dict:
-    body = json.dumps({"username": "portal", "password": "standin-secret"}).encode()
-    status, answer = standin.handle("POST", "api/token", {}, body)
-    assert status == 200
-    return {"authorization": f"bearer {answer['token']}"}
-
-
-def send(standin: StandIn, endpoint: str, data: dict, auth: dict) -> tuple[int, dict]:
-    body = {"HoSo": data} if endpoint == "DongBoHoSoMC" else data
-    headers = {**auth, "IDEMPOTENCY-KEY": f"{data['MaHoSo']}:{data['PhienBan']}"}
-    return standin.handle("POST", f"/api/{endpoint}", headers, json.dumps(body).encode())
-
-
-def test_handle_expires_a_token_after_its_time_to_live():
-    standin, clock, _ = core(token_ttl_s=60)
-    auth = login(standin)
-    lookup = json.dumps({"MaHoSo": CODE}).encode()
-
-    clock.now += 59
-    assert standin.handle("POST", "/api/TraCuuHoSo", auth, lookup)[0] == 200
-    clock.now += 2
-    assert standin.handle("POST", "/api/TraCuuHoSo", auth, lookup)[0] == 401
-
-
-def test_handle_keeps_upsert_and_progress_revisions_apart():
-    standin, _, _ = core()
-    auth = login(standin)
-
-    assert send(standin, "DongBoHoSoMC", record(revision=2), auth)[1]["message"] == "ok"
-    assert send(standin, "CapNhatTienDoHoSoMC", step(revision=2), auth)[1]["message"] == "ok"
-    assert send(standin, "CapNhatTienDoHoSoMC", step(revision=1), auth)[1]["message"] == "stale"
-    state = standin.state()
-    assert (state["received"], state["progress"], state["stale"]) == ({CODE: [2]}, {CODE: [2]}, 1)
-
-
-def test_handle_sleeps_latency_after_the_write_and_timeouts_before_nothing():
-    standin, _, sleeps = core(latency_ms=50)
-    auth = login(standin)
-    assert send(standin, "DongBoHoSoMC", record(), auth)[0] == 200
-    standin.configure(latency_ms=0, timeout_rate=1, timeout_sleep_s=2)
-
-    status, answer = send(standin, "DongBoHoSoMC", record(revision=2), auth)
-
-    assert (status, answer["error_code"]) == (504, "504")
-    assert sleeps == [0.05, 0.05, 2]  # the token call and the upsert waited too
-    assert standin.state()["received"] == {CODE: [1]}
-
-
-def test_handle_draws_the_same_failures_from_the_same_seed():
-    def statuses(standin: StandIn) -> list[int]:
-        auth, body = login(standin), json.dumps({"MaHoSo": CODE}).encode()
-        return [standin.handle("POST", "/api/TraCuuHoSo", auth, body)[0] for _ in range(30)]
-
-    first, second = (
-        statuses(core(fail_rate=0.5, seed=5)[0]),
-        statuses(core(fail_rate=0.5, seed=5)[0]),
-    )
-
-    assert first == second
-    assert set(first) == {200, 503}
-
-
-def test_handle_refuses_a_bad_control_and_changes_nothing():
-    standin, _, _ = core()
-
-    status, answer = standin.handle("POST", "/_control", {}, b'{"drop_rate": 0.1, "fial_rate": 1}')
-    assert (status, answer["error_code"], answer["message"].split(":")[0]) == (
-        400,
-        "99",
-        "fial_rate",
-    )
-    assert standin.handle("POST", "/_control", {}, b'{"latency_ms": -1}')[0] == 400
-    assert standin.state()["control"]["drop_rate"] == 0.0
-    with pytest.raises(Invalid, match="fail_rate"):
-        StandIn(fail_rate=2)
-
-
-def test_handle_answers_404_and_405_outside_the_contract():
-    standin, _, _ = core()
-
-    assert standin.handle("POST", "/api/XoaHoSo", {}, b"{}")[0] == 404
-    assert standin.handle("GET", "/api/TraCuuHoSo", {}, b"")[0] == 405
-    assert standin.handle("POST", "/_state", {}, b"")[0] == 405
-    assert standin.state()["calls"] == 0
-
-
-def test_the_wsgi_app_answers_with_the_stand_in():
-    app = make_wsgi_app(StandIn(username="u", password="p"))
-    body = b'{"username": "u", "password": "p"}'
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": "/api/token",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-    }
-    started = []
-
-    answer = json.loads(b"".join(app(environ, lambda status, headers: started.append(status))))
-
-    assert (started, answer["error_code"]) == (["200 OK"], "00")
-
-
-def test_serve_runs_a_stand_in_in_a_thread_on_a_free_port():
-    server, thread = serve(username="u", password="p")
-    try:
-        credentials = {"username": "u", "password": "p"}
-        status, answer = Portal(server.url).call("POST", "/api/token", credentials)
-    finally:
-        server.shutdown()
-        server.server_close()
-    thread.join(timeout=5)
-
-    assert server.port > 0 and server.url == f"http://127.0.0.1:{server.port}"
-    assert (status, answer["error_code"]) == (200, "00")
-    assert not thread.is_alive()
-
-
-def test_the_embedded_view_forwards_to_one_process_wide_stand_in(rf, settings):
-    settings.NATIONAL_PORTAL_STANDIN = True  # as in development (DEBUG on, no portal URL)
-    login_body = {
-        "username": settings.NATIONAL_PORTAL_USERNAME,
-        "password": settings.NATIONAL_PORTAL_PASSWORD,
-    }
-    request = rf.post("/_standin/national/api/token", login_body, content_type="application/json")
-
-    response = embedded_view(request, "api/token")
-    token = json.loads(response.content)["token"]
-    lookup = rf.post(
-        "/_standin/national/api/TraCuuHoSo",
-        {"MaHoSo": CODE},
-        content_type="application/json",
-        headers={"authorization": f"Bearer {token}"},
-    )
-
-    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
-    assert embedded_view(lookup, "api/TraCuuHoSo").status_code == 200  # same instance knows it
-    assert embedded_view.csrf_exempt is True
 
 
 # --- The control endpoints answer only to the stand-in's token ---------------------------------
