@@ -20,6 +20,9 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+# The suite runs in parallel processes (pytest-xdist), each on its own test database and Redis
+# databases (portal/settings_test.py); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: help install run migrate data test test-fast services check lint format bench worker beat messages clean
 
@@ -70,12 +73,12 @@ check: install
 
 test: install services check
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
-		$(VENV)/bin/pytest
+		$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 # The developer loop: everything but the browser journeys and the whole-system tests.
 test-fast: install services
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
-		$(VENV)/bin/pytest -m "not e2e and not system"
+		$(VENV)/bin/pytest -n $(TEST_WORKERS) -m "not e2e and not system"
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -32,6 +32,20 @@ os.environ.setdefault("SYNC_ENABLED", "0")
 # start a real worker on the broker.
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 
+
+def _per_worker(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker process (gw0, gw1, ...) takes its own Redis databases, two
+    below the previous worker's, as pytest-django gives it its own test database: caches,
+    throttles and brokers never mix. Processes the tests start inherit them."""
+    if not (worker.startswith("gw") and worker[2:].isdigit()) or worker == "gw0":
+        return url
+    base, _, db = url.rpartition("/")
+    return f"{base}/{int(db or 0) - 2 * int(worker[2:])}"
+
+
+for _name in ("REDIS_URL", "CELERY_BROKER_URL"):
+    os.environ[_name] = _per_worker(os.environ[_name], os.environ.get("PYTEST_XDIST_WORKER", ""))
+
 from portal.settings import *  # noqa: F403
 
 TESTING = True

@@ -90,7 +90,10 @@ def _perform(action, dossier, actor, change, revision, event_kind) -> Dossier:
     for name, value in (outcome.fields or {}).items():
         setattr(locked, name, value)
     locked.revision += 1
-    locked.save()
+    # Only what the action changed (a concurrent edit of another column is not overwritten).
+    locked.save(
+        update_fields=["status", "step", "revision", "updated_at", *(outcome.fields or {})]
+    )
     if locked.status != old_status:
         kind = DossierEvent.Kind.TRANSITION
     else:
