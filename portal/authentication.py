@@ -9,6 +9,7 @@ need no CSRF token: a browser never adds this header by itself, so a forged cros
 cannot carry it.
 """
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from portal.tokens import PREFIX, TokenRefused, api_token_authenticate
@@ -71,3 +72,18 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         # Only a caller that tried a token is told to use one: requests without one keep the
         # session's answer (403), as before tokens existed.
         return REALM if presented_token(request) is not None else None
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """The token in the OpenAPI schema (``apiToken``), beside the session's ``cookieAuth``."""
+
+    target_class = ApiTokenAuthentication
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API client's token (ptk_…), acting as the client's owner account; "
+            "scopes read, write, national. ``Token <token>`` is accepted too.",
+        }

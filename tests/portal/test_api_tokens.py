@@ -113,7 +113,12 @@ def test_issue_use_refuse_out_of_scope_then_revoke(home, admin68, dossier, engli
 
     assert after.status_code == 401 and after.json()["code"] == "token_revoked"
     assert after["WWW-Authenticate"] == 'Bearer realm="api"'
-    assert events_of(secret) == [Kind.ISSUED, Kind.REFUSED_SCOPE, Kind.REVOKED, Kind.REFUSED_REVOKED]
+    assert events_of(secret) == [
+        Kind.ISSUED,
+        Kind.REFUSED_SCOPE,
+        Kind.REVOKED,
+        Kind.REFUSED_REVOKED,
+    ]
     revoked = ApiTokenEvent.objects.get(token=token, kind=Kind.REVOKED)
     assert (revoked.actor, revoked.detail) == (admin68, "máy chủ cũ")
 
