@@ -10,9 +10,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dossiers.models import Dossier, DossierEvent, Status
-from dossiers.models_work import DeniedAction, OutboxEntry
+from dossiers.models_work import DeniedAction
 from portal import tokens
 from portal.models_tokens import ApiClient, ApiToken, ApiTokenEvent, TokenScope
+from sync.models import OutboxEntry
 from tests.factories.dossiers import new_dossier, staff_of
 from units.models import Agency, AgencyKind, Role
 
