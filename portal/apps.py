@@ -8,3 +8,9 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import checks  # noqa: F401 - registers the production-safety checks
+        from portal.authentication import national_token_check
+        from sync.inbound import API_TOKEN_CHECKS
+
+        # The national portal's inbound push also takes API clients' tokens (national scope).
+        if national_token_check not in API_TOKEN_CHECKS:
+            API_TOKEN_CHECKS.append(national_token_check)

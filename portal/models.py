@@ -118,3 +118,7 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+
+# API clients and tokens live in their own module; imported here so Django finds them.
+from portal.models_tokens import ApiClient, ApiToken, ApiTokenEvent, TokenScope  # noqa: E402, F401

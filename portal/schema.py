@@ -5,7 +5,8 @@ the answers that come from the framework and the house rules rather than from th
 with the body ``portal.api.exception_handler`` writes:
 
 - 400 with field-level errors, for operations that read query parameters or a body;
-- 401 where a bearer token authenticates (the national portal's inbound push);
+- 401 where a bearer token authenticates (API clients' tokens on every endpoint that takes
+  them, the national portal's inbound push);
 - 403 everywhere: a permission refused, or a signed-in official who has not yet confirmed the
   second factor (``StaffSecondFactorMiddleware`` answers so on every ``/api/`` path);
 - 404 for a path with parameters (nothing there, or not visible to the caller), for a page
@@ -78,8 +79,9 @@ def _answers(operation: dict, path: str) -> dict[str, dict]:
             "content": _json("PortalError"),
         }
     answers["403"] = {
-        "description": "Not allowed to the caller, or the official's second factor (TOTP) is "
-        "not confirmed yet (code ``otp_required``).",
+        "description": "Not allowed to the caller, the API token's scope does not cover the "
+        "request (code ``token_scope``), or the official's second factor (TOTP) is not "
+        "confirmed yet (code ``otp_required``).",
         "content": _json("PortalError"),
     }
     if "{" in path or "page" in query or "format" in query:

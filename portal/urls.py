@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 from dossiers.api import DossierViewSet, TrackView
 from dossiers.api_office import QueueCountsView, QueueView
 from dossiers.api_signing import SignBatchView
-from portal import eid, health, views
+from portal import eid, health, views, views_tokens
 from portal.health import PortalHealthView
 from procedures.api import ProcedureViewSet, ReassignmentViewSet
 from reports.urls import page_urlpatterns, report_urlpatterns
@@ -31,6 +31,14 @@ portal_patterns = (
         path("accounts/otp/", views.otp_verify, name="otp-verify"),
         path("accounts/otp/setup/", views.otp_setup, name="otp-setup"),
         path("staff/", views.staff_home, name="staff-home"),
+        path("staff/api-clients/", views_tokens.api_clients, name="api-clients"),
+        path("staff/api-clients/new/", views_tokens.api_client_new, name="api-client-new"),
+        path("staff/api-clients/tokens/", views_tokens.api_token_new, name="api-token-new"),
+        path(
+            "staff/api-clients/tokens/<int:pk>/revoke/",
+            views_tokens.api_token_revoke,
+            name="api-token-revoke",
+        ),
         path("eid/login/", eid.eid_login, name="eid-login"),
         path("eid/mock/", eid.mock_eid, name="eid-mock"),
     ],

@@ -8,6 +8,7 @@ on the portal, held here by link with their digitisation flags.
 """
 
 import hmac
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -32,9 +33,16 @@ APPLICANT_TYPES = {
 }
 PROVINCE_KINDS = (AgencyKind.PROVINCE_DEPARTMENT, AgencyKind.PROVINCE_SERVICE_CENTRE)
 
+# Checks of API clients' tokens, filled by the portal (which owns them) in PortalConfig.ready():
+# each takes (request, scope) and returns a truthy token when the header carries an API token
+# allowed that scope, ``None`` when the header is not an API token, and raises DRF's 401/403
+# for one that is refused. The sync app may not import the portal (the layers contract).
+API_TOKEN_CHECKS: list[Callable] = []
+
 
 class FromNationalPortal(BasePermission):
-    """The national portal authenticates with a bearer token agreed with the province."""
+    """The national portal authenticates with a bearer token agreed with the province: one of
+    ``NATIONAL_PORTAL_INBOUND_TOKENS``, or an API client's token with the ``national`` scope."""
 
     message = _("Unknown caller: send the token agreed for the national portal.")
 
@@ -43,6 +51,8 @@ class FromNationalPortal(BasePermission):
         scheme, _sep, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             return False
+        if any(check(request, "national") for check in API_TOKEN_CHECKS):
+            return True
         return any(
             hmac.compare_digest(token.encode(), known.encode())
             for known in settings.NATIONAL_PORTAL_INBOUND_TOKENS
