@@ -46,7 +46,7 @@ def _per_worker(url: str, worker: str) -> str:
 for _name in ("REDIS_URL", "CELERY_BROKER_URL"):
     os.environ[_name] = _per_worker(os.environ[_name], os.environ.get("PYTEST_XDIST_WORKER", ""))
 
-from portal.settings import *  # noqa: F403
+from portal.settings import *  # noqa: E402, F403
 
 TESTING = True
 # The suite runs with DEBUG off, as in production, yet signs citizens in with the mock e-ID

@@ -91,9 +91,7 @@ def _perform(action, dossier, actor, change, revision, event_kind) -> Dossier:
         setattr(locked, name, value)
     locked.revision += 1
     # Only what the action changed (a concurrent edit of another column is not overwritten).
-    locked.save(
-        update_fields=["status", "step", "revision", "updated_at", *(outcome.fields or {})]
-    )
+    locked.save(update_fields=["status", "step", "revision", "updated_at", *(outcome.fields or {})])
     if locked.status != old_status:
         kind = DossierEvent.Kind.TRANSITION
     else:
