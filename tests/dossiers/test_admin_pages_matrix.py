@@ -386,7 +386,7 @@ def test_province_administrators_queues_list_no_dossier(world, actor):
         assert world.dossiers[item].code not in html and name_of(item) not in html
 
 
-ADMIN_PAGES = ("/admin/", "/admin/dossiers/outboxentry/", "/admin/units/membership/")
+ADMIN_PAGES = ("/admin/", "/admin/sync/outboxentry/", "/admin/units/membership/")
 
 
 @pytest.mark.parametrize(("actor", "page"), cases(ADMIN_PAGES))
