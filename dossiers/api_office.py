@@ -249,40 +249,6 @@ def _office_action(name: str):
     )(handler)
 
 
-class OfficeActionsMixin:
-    """The lifecycle actions of the back office, mixed into the dossiers' viewset."""
-
-    @extend_schema(
-        responses={
-            200: inline_serializer(
-                "AllowedActions",
-                {
-                    "revision": serializers.IntegerField(),
-                    "status": serializers.IntegerField(),
-                    "step": serializers.CharField(),
-                    "actions": serializers.ListField(child=serializers.CharField()),
-                },
-            )
-        }
-    )
-    @action(detail=True, methods=["get"])
-    def actions(self, request, code=None):
-        """What the caller may do on this dossier now, with its revision."""
-        dossier = self.get_object()
-        return Response(
-            {
-                "revision": dossier.revision,
-                "status": dossier.status,
-                "step": dossier.step,
-                "actions": lifecycle.allowed_actions(dossier, request.user),
-            }
-        )
-
-
-for _name in RUNNERS:
-    setattr(OfficeActionsMixin, _name, _office_action(_name))
-
-
 class SignSerializer(serializers.Serializer):
     otp_token = serializers.CharField(max_length=10, help_text="the leader's one-time code")
     revision = serializers.IntegerField(required=False, min_value=0)
@@ -346,8 +312,55 @@ def sign_external(self, request, code=None):
     )
 
 
-OfficeActionsMixin.sign = sign
-OfficeActionsMixin.sign_external = sign_external
+class OfficeActionsMixin:
+    """The lifecycle actions of the back office, mixed into the dossiers' viewset."""
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "AllowedActions",
+                {
+                    "revision": serializers.IntegerField(),
+                    "status": serializers.IntegerField(),
+                    "step": serializers.CharField(),
+                    "actions": serializers.ListField(child=serializers.CharField()),
+                },
+            )
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def actions(self, request, code=None):
+        """What the caller may do on this dossier now, with its revision."""
+        dossier = self.get_object()
+        return Response(
+            {
+                "revision": dossier.revision,
+                "status": dossier.status,
+                "step": dossier.step,
+                "actions": lifecycle.allowed_actions(dossier, request.user),
+            }
+        )
+
+    # One endpoint per lifecycle action (POST /dossiers/{code}/<action>/), from RUNNERS.
+    receive = _office_action(Action.RECEIVE)
+    refuse = _office_action(Action.REFUSE)
+    request_supplement = _office_action(Action.REQUEST_SUPPLEMENT)
+    claim = _office_action(Action.CLAIM)
+    assign = _office_action(Action.ASSIGN)
+    forward = _office_action(Action.FORWARD)
+    send_back = _office_action(Action.SEND_BACK)
+    hand_over = _office_action(Action.HAND_OVER)
+    hand_back = _office_action(Action.HAND_BACK)
+    request_payment = _office_action(Action.REQUEST_PAYMENT)
+    confirm_payment = _office_action(Action.CONFIRM_PAYMENT)
+    stop = _office_action(Action.STOP)
+    approve = _office_action(Action.APPROVE)
+    attach_result = _office_action(Action.ATTACH_RESULT)
+    issue_result = _office_action(Action.ISSUE_RESULT)
+    return_result = _office_action(Action.RETURN_RESULT)
+    extend = _office_action(Action.EXTEND)
+    sign = sign
+    sign_external = sign_external
 
 
 # --- Queues --------------------------------------------------------------------------------------
