@@ -43,8 +43,13 @@ def _per_worker(url: str, worker: str) -> str:
     return f"{base}/{int(db or 0) - 2 * int(worker[2:])}"
 
 
-for _name in ("REDIS_URL", "CELERY_BROKER_URL"):
-    os.environ[_name] = _per_worker(os.environ[_name], os.environ.get("PYTEST_XDIST_WORKER", ""))
+# Once per process tree: the processes a test starts load these settings again and inherit
+# both the worker's name and the URLs already chosen.
+if not os.environ.get("PORTAL_TEST_WORKER_REDIS"):
+    for _name in ("REDIS_URL", "CELERY_BROKER_URL"):
+        _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        os.environ[_name] = _per_worker(os.environ[_name], _worker)
+    os.environ["PORTAL_TEST_WORKER_REDIS"] = "1"
 
 from portal.settings import *  # noqa: E402, F403
 

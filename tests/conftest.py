@@ -53,23 +53,31 @@ def _commits(item) -> bool:
     return committing or bool({"transactional_db", "live_server"} & set(item.fixturenames))
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """After pytest-django's order (tests in a transaction, then tests that commit): within the
-    tests in a transaction, those on the demo data (loaded once and committed) come last, so the
-    others never see it; the tests that commit start from the registry alone again."""
+    """The browser journeys and whole-system tests carry their markers before ``-m`` selects
+    (``make test-fast`` leaves them out)."""
     for item in items:
         path = item.nodeid.split("::", 1)[0]
         if path.startswith("tests/e2e/"):
             item.add_marker(pytest.mark.e2e)
-        if path in SYSTEM_TESTS:
+        if path in SYSTEM_TESTS or path.startswith("tests/system/"):
             item.add_marker(pytest.mark.system)
-    items.sort(
-        key=lambda item: (_commits(item), not _commits(item) and "demo" in item.fixturenames)
-    )
+
+
+class _DemoOrder:
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        """After pytest-django's order (tests in a transaction, then tests that commit): within the
+        tests in a transaction, those on the demo data (loaded once and committed) come last, so the
+        others never see it; the tests that commit start from the registry alone again."""
+        items.sort(
+            key=lambda item: (_commits(item), not _commits(item) and "demo" in item.fixturenames)
+        )
 
 
 def pytest_configure(config):
+    config.pluginmanager.register(_DemoOrder(), "portal-demo-order")
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "django.db.backends.postgresql":
         pytest.exit("The suite runs on PostgreSQL: set DATABASE_URL to a postgres:// URL.", 3)

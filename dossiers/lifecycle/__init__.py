@@ -18,6 +18,13 @@ every action goes through), and the actions by stage: ``desk``, ``processing``, 
 ``results``. Callers read one name: ``from dossiers import lifecycle``; ``lifecycle.receive``.
 """
 
+# What the actions raise, read where they are called (``except lifecycle.NotPermitted``).
+from dossiers.errors import (  # noqa: F401
+    Conflict,
+    NotPermitted,
+    StaleDossier,
+    TransitionNotAllowed,
+)
 from dossiers.lifecycle.creation import dossier_create, dossier_submit  # noqa: F401
 from dossiers.lifecycle.desk import (  # noqa: F401
     receive,
