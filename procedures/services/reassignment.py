@@ -467,6 +467,9 @@ def reassignment_revert(*, batch: ReassignmentBatch, actor, reason: str) -> Reas
             )
             % {"id": later.first().pk}
         )
+    # Set before the dossiers move back: their events name who reverted and why.
+    batch.reverted_by = actor
+    batch.revert_reason = reason.strip()[:500]
     moved_back = 0
     if batch.dossiers_rerouted_at:
         for rerouter in rerouters():
@@ -479,8 +482,6 @@ def reassignment_revert(*, batch: ReassignmentBatch, actor, reason: str) -> Reas
         )
     batch.status = ReassignmentBatch.Status.REVERTED
     batch.reverted_at = timezone.now()
-    batch.reverted_by = actor
-    batch.revert_reason = reason.strip()[:500]
     batch.save(update_fields=["status", "reverted_at", "reverted_by", "revert_reason"])
     CatalogueEvent.objects.create(
         action=CatalogueEvent.Action.BATCH_REVERTED,
