@@ -64,9 +64,25 @@ SELECT p.id, t.level, t.scope, t.agency, %(valid_from)s, NULL, %(batch)s, NULL, 
 
 
 def create_assignments(*, batch, procedure_ids: list[int], targets: list[Target]) -> int:
-    """Each procedure to each target from the batch's effective date; one statement."""
+    """Each procedure to each target from the batch's effective date; one statement (on
+    PostgreSQL)."""
     if not targets or not procedure_ids:
         return 0
+    if connection.vendor != "postgresql":  # embedded mode (SQLite): a small catalogue
+        rows = Assignment.objects.bulk_create(
+            Assignment(
+                procedure_id=pid,
+                level=level,
+                scope_id=scope,
+                agency_id=agency_id,
+                valid_from=batch.effective_on,
+                batch=batch,
+                note=batch.reason[:300],
+            )
+            for level, scope, agency_id in targets
+            for pid in procedure_ids
+        )
+        return len(rows)
     levels, scopes, agencies = (list(column) for column in zip(*targets, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(
