@@ -10,6 +10,9 @@ them, in the style of ``procedures.hooks``:
   it with ``portal.dispatch.after_commit``, which never fails the request.
 - **changed_many** — the same for a set-based change of many dossiers (re-routing): one call
   with every (dossier, event) pair, so a handler writes its rows in one statement.
+- **changed_set** — the same, set-based all the way (re-routing 10,000 dossiers): one call with
+  the ids of the new events (one per dossier, at its new revision), so a handler reads and
+  writes with one statement and no dossier is loaded into Python.
 - **rated** — a citizen's rating was stored (the satisfaction figures count it).
 
 Claim and assign are hand-offs inside the agency, not changes of the dossier: they are not
@@ -26,10 +29,12 @@ if TYPE_CHECKING:
 
 ChangeHandler = Callable[["Dossier", "DossierEvent | None"], None]
 ManyHandler = Callable[[Sequence[tuple["Dossier", "DossierEvent"]]], None]
+SetHandler = Callable[[Sequence[int]], None]
 RatingHandler = Callable[["Dossier"], None]
 
 _changed: list[ChangeHandler] = []
 _changed_many: list[ManyHandler] = []
+_changed_set: list[SetHandler] = []
 _rated: list[RatingHandler] = []
 
 
@@ -44,6 +49,10 @@ def on_changed(handler: ChangeHandler) -> None:
 
 def on_changed_many(handler: ManyHandler) -> None:
     _add(_changed_many, handler)
+
+
+def on_changed_set(handler: SetHandler) -> None:
+    _add(_changed_set, handler)
 
 
 def on_rated(handler: RatingHandler) -> None:
@@ -61,6 +70,13 @@ def changed_many(pairs: Sequence[tuple[Dossier, DossierEvent]]) -> None:
     if pairs:
         for handler in tuple(_changed_many):
             handler(pairs)
+
+
+def changed_set(event_ids: Sequence[int]) -> None:
+    """Announce many dossiers' new revisions by their new events' ids, inside the transaction."""
+    if event_ids:
+        for handler in tuple(_changed_set):
+            handler(event_ids)
 
 
 def rated(dossier: Dossier) -> None:

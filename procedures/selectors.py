@@ -145,8 +145,10 @@ def _postgres_ranked(qs, folded: str):
     # Trigram similarity costs in proportion to the text: rank on the head of the name, where
     # what a procedure is stands (the tail lists its sub-cases).
     head = Left("search_text", RANK_HEAD)
+    # alias, not annotate: selected as well, each similarity would be computed twice per
+    # candidate (once as its own column, once inside the rank), which was half the query's time.
     return (
-        qs.annotate(
+        qs.alias(
             word_sim=TrigramWordSimilarity(Value(folded), head),
             sim=TrigramSimilarity(head, Value(folded)),
         )

@@ -13,4 +13,5 @@ class ReportsConfig(AppConfig):
 
         hooks.on_changed(follow_dossier)
         hooks.on_changed_many(follow_dossiers)
+        hooks.on_changed_set(follow_dossiers)
         hooks.on_rated(follow_dossier)

@@ -17,7 +17,8 @@ from portal.dispatch import after_commit
 from procedures.errors import AssignmentOverlapError, ReassignmentError
 from procedures.hooks import RerouteRequest, rerouters
 from procedures.models import Assignment, CatalogueEvent, Level, Procedure, ReassignmentBatch
-from procedures.selectors import active_on, former_district_assignments
+from procedures.selectors import former_district_assignments
+from procedures.services.reassignment_rows import create_assignments, first_overlap
 from units.models import Agency, AgencyKind, Unit, UnitLevel
 
 Target = ReassignmentBatch.Target
@@ -236,39 +237,17 @@ def _apply(batch: ReassignmentBatch) -> dict:
     done += len(current)
     cache.set(_progress_key(batch.pk), (done, total), PROGRESS_TIMEOUT)
 
-    rows = []
-    for level, scope, agency_id in targets:
-        clash = Assignment.objects.filter(
-            procedure_id__in=procedure_ids, level=level, scope_id=scope, agency_id=agency_id
-        ).filter(active_on(batch.effective_on) | _starts_after(batch.effective_on))
-        if clash.exists():
-            first = clash.select_related("procedure").first()
-            raise AssignmentOverlapError(
-                _(
-                    "Procedure %(code)s is already assigned to this target from %(start)s; "
-                    "the ranges would overlap."
-                )
-                % {"code": first.procedure.code, "start": first.valid_from.strftime("%d/%m/%Y")}
+    clash = first_overlap(procedure_ids=procedure_ids, targets=targets, on=batch.effective_on)
+    if clash is not None:
+        raise AssignmentOverlapError(
+            _(
+                "Procedure %(code)s is already assigned to this target from %(start)s; "
+                "the ranges would overlap."
             )
-        rows += [
-            Assignment(
-                procedure_id=pid,
-                level=level,
-                scope_id=scope,
-                agency_id=agency_id,
-                valid_from=batch.effective_on,
-                batch=batch,
-                note=batch.reason[:300],
-            )
-            for pid in procedure_ids
-        ]
-        if len(rows) >= 2000:
-            Assignment.objects.bulk_create(rows, batch_size=2000)
-            done += len(rows)
-            rows = []
-            cache.set(_progress_key(batch.pk), (done, total), PROGRESS_TIMEOUT)
-    Assignment.objects.bulk_create(rows, batch_size=2000)
-    done += len(rows)
+            % {"code": clash.procedure.code, "start": clash.valid_from.strftime("%d/%m/%Y")}
+        )
+    done += create_assignments(batch=batch, procedure_ids=procedure_ids, targets=targets)
+    cache.set(_progress_key(batch.pk), (done, total), PROGRESS_TIMEOUT)
 
     rerouted = 0
     if batch.effective_on <= timezone.localdate():
@@ -298,12 +277,6 @@ def _apply(batch: ReassignmentBatch) -> dict:
     )
     cache.delete(_progress_key(batch.pk))
     return summary
-
-
-def _starts_after(day: dt.date):
-    from django.db.models import Q
-
-    return Q(valid_from__gt=day)
 
 
 def _new_batch(
@@ -467,6 +440,9 @@ def reassignment_revert(*, batch: ReassignmentBatch, actor, reason: str) -> Reas
             )
             % {"id": later.first().pk}
         )
+    # Set before the dossiers move back: their events name who reverted and why.
+    batch.reverted_by = actor
+    batch.revert_reason = reason.strip()[:500]
     moved_back = 0
     if batch.dossiers_rerouted_at:
         for rerouter in rerouters():
@@ -479,8 +455,6 @@ def reassignment_revert(*, batch: ReassignmentBatch, actor, reason: str) -> Reas
         )
     batch.status = ReassignmentBatch.Status.REVERTED
     batch.reverted_at = timezone.now()
-    batch.reverted_by = actor
-    batch.revert_reason = reason.strip()[:500]
     batch.save(update_fields=["status", "reverted_at", "reverted_by", "revert_reason"])
     CatalogueEvent.objects.create(
         action=CatalogueEvent.Action.BATCH_REVERTED,
