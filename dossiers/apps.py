@@ -10,9 +10,9 @@ class DossiersConfig(AppConfig):
         # The catalogue (a lower app) reaches dossiers only through this explicit registry.
         from django.db.models.signals import post_delete, post_save
 
+        from dossiers.lifecycle.rerouting import DossierRerouter
         from dossiers.models_calendar import CalendarDay
         from dossiers.queues import forget_due_soon
-        from dossiers.rerouting import DossierRerouter
         from procedures.hooks import register_rerouter
 
         register_rerouter(DossierRerouter())

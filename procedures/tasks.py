@@ -1,12 +1,9 @@
 from celery import shared_task
 
-from procedures.services import reassignment_apply, reassignment_reroute_due
+from procedures.services import reassignment_reroute_due
 
-
-@shared_task(name="procedures.tasks.apply_reassignment_batch", ignore_result=True)
-def apply_reassignment_batch(batch_id: int) -> None:
-    """Apply a large reassignment in the background (idempotent: applied batches are skipped)."""
-    reassignment_apply(batch_id=batch_id)
+# Its body lives with the reassignment that queues it; imported here so workers register it.
+from procedures.services.reassignment import apply_reassignment_batch  # noqa: F401
 
 
 @shared_task(name="procedures.tasks.reroute_due_reassignments", ignore_result=True)

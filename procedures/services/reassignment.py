@@ -8,6 +8,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
+from celery import shared_task
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -384,8 +385,6 @@ def reassignment_schedule(
     actor,
 ) -> ReassignmentBatch:
     """Record a batch to apply in the background (large batches); the task commits it."""
-    from procedures.tasks import apply_reassignment_batch
-
     batch = _checked_batch(
         province=province,
         procedure_ids=procedure_ids,
@@ -489,3 +488,9 @@ def reassignment_reroute_due(*, today: dt.date | None = None) -> int:
             batch.dossiers_rerouted_at = timezone.now()
             batch.save(update_fields=["dossiers_rerouted_at"])
     return moved
+
+
+@shared_task(name="procedures.tasks.apply_reassignment_batch", ignore_result=True)
+def apply_reassignment_batch(batch_id: int) -> None:
+    """Apply a large reassignment in the background (idempotent: applied batches are skipped)."""
+    reassignment_apply(batch_id=batch_id)

@@ -139,7 +139,7 @@ def test_a_rerouted_dossier_is_counted_once_in_its_new_agency(submitted, officer
         unit=old.unit, kind=AgencyKind.COMMUNE_SERVICE_CENTRE, identifier="991.00.00.X99"
     )
 
-    # As dossiers.rerouting does: a queryset update of the agency and a "rerouted" event.
+    # As dossiers.lifecycle.rerouting does: a queryset update of the agency and a "rerouted" event.
     Dossier.objects.filter(pk=d.pk).update(agency=new, revision=F("revision") + 1)
     DossierEvent.objects.create(
         dossier=d,
