@@ -135,6 +135,16 @@ class Shape:
         self.log_path = self.folder / "shape.log"
         self.runner: subprocess.Popen | None = None
 
+    def manage(self, *args: str) -> None:
+        """``manage.py <args>`` with the shape's settings (a release's step: collectstatic)."""
+        subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env={**clean_environment(), **self.env},
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
     def start(self, *, wait: float = 120) -> None:
         os.makedirs(self.env["VAR_DIR"], exist_ok=True)
         self.redis.start()

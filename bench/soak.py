@@ -61,11 +61,10 @@ def prepare_database() -> None:
     from django.core.management import call_command
 
     from bench.run import ensure_database
-    from bench.soak_world import collect_static, load_registry_and_demo
+    from bench.soak_world import load_registry_and_demo
 
     ensure_database()
     call_command("migrate", verbosity=0)
-    collect_static()
     load_registry_and_demo(password=PASSWORD)
 
 
@@ -126,6 +125,7 @@ def main(argv=None) -> None:
     results = []
     try:
         if shape:
+            shape.manage("collectstatic", "--noinput")
             shape.start()
             print(f"shape: gunicorn -w {args.web_workers} --threads {args.web_threads} at {url}")
         world = prepare(base_url=url, password=PASSWORD)

@@ -40,11 +40,13 @@ def load_registry_and_demo(*, password: str, units: bool = True) -> None:
         )
 
 
-def collect_static() -> None:
-    """A release's collectstatic (DEBUG=0 serves the collected files, hashed names)."""
-    from django.core.management import call_command
+def _set_password(user, password: str) -> None:
+    """Hashed with PBKDF2 whatever this process's hashers (the test settings' MD5 is unknown
+    to the shape's production settings, which must check it)."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
-    call_command("collectstatic", "--noinput", verbosity=0)
+    user.password = PBKDF2PasswordHasher().encode(password, secrets.token_hex(11))
+    user.save(update_fields=["password"])
 
 
 def _enrol(user) -> str:
@@ -62,7 +64,6 @@ def prepare(*, base_url: str, password: str) -> World:
     from django.db import transaction
 
     from portal.demo import demo_positions
-    from portal.services import staff_user_set_password
     from procedures.models import Procedure
     from units.models import Agency, AgencyKind, Membership
 
@@ -83,7 +84,7 @@ def prepare(*, base_url: str, password: str) -> World:
                 agency=agency, role__in=ROLES, is_active=True
             ).select_related("user"):
                 user = membership.user
-                staff_user_set_password(user=user, password=password)
+                _set_password(user, password)
                 officers.append(
                     Officer(
                         username=user.username,
