@@ -151,6 +151,8 @@ class Client:
         self.world = world
         self.stats = stats
         self.session = requests.Session()
+        # A citizen's session may serve her reads while she submits (two tabs).
+        self.session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=32))
         n = next(self.addresses)
         self.session.headers["X-Forwarded-For"] = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
 
@@ -368,14 +370,16 @@ class Load:
         except queue.Empty:
             pass
         citizen = Citizen(self.world, self.stats, random.Random(self.rng.random()))
-        return citizen if citizen.sign_in() else None
+        if not citizen.sign_in():
+            return None
+        self.known.append(citizen)
+        return citizen
 
     def _submit(self, due: float) -> None:
         citizen = self._citizen()
         if citizen is None:
             return
         citizen.submit(due, random.Random(due))
-        self.known.append(citizen)
         if citizen.submitted < SUBMISSIONS_PER_CITIZEN:
             self.citizens.put(citizen)
 
