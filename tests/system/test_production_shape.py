@@ -32,7 +32,7 @@ from bench.load import Load, rate_for
 from bench.shape import Shape
 from bench.soak_world import load_registry_and_demo, prepare
 from dossiers.models import Dossier
-from dossiers.models_work import OutboxEntry
+from sync.models import OutboxEntry
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
