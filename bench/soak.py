@@ -8,7 +8,8 @@ its own, gunicorn with DEBUG=0 and PROXY_COUNT=1, workers, beat, stand-ins) on t
 ``--url`` points it at a running shape instead (it must run with ``PROXY_COUNT=1``, and
 DATABASE_URL must be its database: the officers are given authenticators there).
 
-    python bench/soak.py [--rates 10,20,30] [--hold 180] [--web-workers 4 --web-threads 1]
+    python bench/soak.py [--rates 10,20,30] [--hold 180] [--web-workers 4 --web-threads 2]
+    python bench/soak.py --no-preload --web-threads 1      (main's shape before issue 18)
 
 It prints, per step: the rate asked and held, p50/p95 (from when each request was due), the
 errors by kind; and the bare request's figures (``/health/live/``: the whole stack, no I/O)
@@ -94,7 +95,7 @@ def parse(argv=None):
         help="requests/s of the mix, in order (default: 3, 5, 7, 10, 12x the national peak)",
     )
     parser.add_argument("--web-workers", default="4", help="gunicorn -w of the started shape")
-    parser.add_argument("--web-threads", default="1", help="gunicorn --threads")
+    parser.add_argument("--web-threads", default="2", help="gunicorn --threads")
     parser.add_argument(
         "--no-preload", action="store_true", help="gunicorn without --preload (main's shape)"
     )
