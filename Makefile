@@ -24,7 +24,7 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 # databases (portal/settings_test.py); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
 
-.PHONY: help install run migrate data test test-fast services check lint format bench worker beat messages clean
+.PHONY: help install run migrate data test test-fast services check lint format bench worker beat messages clean prod prod-stop soak
 
 help:
 	@echo "make run      set up (venv, migrations, registry, demo data) and serve on http://127.0.0.1:$(PORT)"
@@ -32,6 +32,8 @@ help:
 	@echo "make bench    benchmarks in bench/, printing their figures"
 	@echo "make lint     ruff check and format check"
 	@echo "make worker   Celery worker (queues default, sync) + beat against CELERY_BROKER_URL"
+	@echo "make prod     the production shape here: DEBUG=0, gunicorn on PORT, workers, beat, stand-ins"
+	@echo "make prod-stop  stop what make prod started"
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -99,6 +101,25 @@ worker: install
 	$(VENV)/bin/celery -A portal worker -Q default -l INFO --concurrency 4 &
 	DB_CONN_MAX_AGE=0 $(VENV)/bin/celery -A portal worker -Q sync -l INFO --pool threads --concurrency 32 -n sync@%h &
 	$(VENV)/bin/celery -A portal beat -l INFO
+
+# The production shape on this machine (docs/deployment.md): DEBUG=0 against the local
+# PostgreSQL (database portal_prod) and Redis (DBs 12, 13), every Procfile line under
+# scripts/supervise, and the development stand-ins (national portal, payment platform, VNeID)
+# as processes of their own with credentials of their own. Ctrl-C or `make prod-stop` stops it.
+PROD_DIR ?= var/prod
+prod: install services
+	$(PY) scripts/prod dev-env --dir $(PROD_DIR) --port $(PORT)
+	$(PY) scripts/prod setup --env $(PROD_DIR)/env
+	@echo ""
+	@echo "Serving the production shape on http://127.0.0.1:$(PORT)  (make prod-stop, or Ctrl-C)"
+	$(PY) scripts/prod run --dir $(PROD_DIR)/run --env $(PROD_DIR)/env Procfile deploy/Procfile.standins
+
+prod-stop:
+	$(PY) scripts/prod stop --dir $(PROD_DIR)/run
+
+# The soak: the production shape under the mixed load, stepping the rate (bench/soak.py).
+soak: install services
+	$(PY) bench/soak.py
 
 # Beat alone (exactly one per deployment).
 beat: install

@@ -41,7 +41,7 @@ def _require_service(url: str, name: str) -> None:
 # Whole-system tests (real processes, minutes each): `make test` and CI run them, the developer
 # loop (`make test-fast`) leaves them out with the browser journeys.
 SYSTEM_TESTS = (
-    "tests/sync/test_fault.py",
+    "tests/system/test_production_shape.py",
     "tests/portal/test_make_run.py",
     "tests/portal/test_api_contract.py",
 )

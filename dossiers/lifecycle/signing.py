@@ -81,6 +81,20 @@ def _checked(upload):
     return info
 
 
+def _signed_pdf(content: bytes, *, certificate, verification_url: str) -> bytes:
+    """The result signed, or SigningRefused when the attached PDF cannot be signed: the upload
+    check accepts any PDF with an object and an end marker, but signing appends to its
+    cross-reference table, which a malformed file lacks (found by bench/soak.py: a 500)."""
+    from pyhanko.pdf_utils.misc import PdfError
+
+    try:
+        return pdf.sign(pdf=content, certificate=certificate, verification_url=verification_url)
+    except (PdfError, ValueError) as exc:
+        raise SigningRefused(
+            _("The attached result is not a PDF that can be signed; attach it again.")
+        ) from exc
+
+
 def _store(dossier, *, name: str, content: bytes, user) -> DossierDocument:
     upload = SimpleUploadedFile(name, content, "application/pdf")
     info = _checked(upload)
@@ -152,7 +166,8 @@ def sign_and_issue(*, dossier: Dossier, actor, revision: int | None = None) -> S
         token = secrets.token_urlsafe(16)
         url = f"{settings.SITE_URL.rstrip('/')}{verification_path(token)}"
         with source.file.open("rb") as handle:
-            signed = pdf.sign(pdf=handle.read(), certificate=certificate, verification_url=url)
+            content = handle.read()
+        signed = _signed_pdf(content, certificate=certificate, verification_url=url)
         verdict = pdf.verify(signed)
         if not verdict.valid:  # our own signature must pass our own check
             raise SigningRefused(

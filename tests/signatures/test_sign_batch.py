@@ -164,3 +164,29 @@ def test_a_leader_without_an_authenticator_is_offered_enrolment_and_comes_back(
     assert setup.status_code == 200
     assert enrolled.status_code == 302 and enrolled["Location"] == work
     assert 'data-testid="enrol-authenticator"' not in client.get(work).content.decode()
+
+
+def test_a_result_that_cannot_be_signed_is_named_in_the_batch_not_a_500(three, leader):
+    """The upload check accepts a PDF without a cross-reference table; signing cannot append
+    to it. Found by bench/soak.py as a 500 of the batch; now a failure named for that result."""
+    from dossiers.models_documents import DocumentKind
+
+    first, second, _not_ready = three
+    source = first.documents.filter(kind=DocumentKind.RESULT).latest("pk")
+    source.file.save("malformed.pdf", pdf(), save=True)
+    api = APIClient()
+    api.force_authenticate(leader)
+
+    response = api.post(
+        "/api/v1/signatures/batch/",
+        {"codes": [first.code, second.code], "otp_token": otp_code(leader)},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content[:300]
+    body = response.json()
+    assert [item["code"] for item in body["signed"]] == [second.code]
+    assert [item["code"] for item in body["failed"]] == [first.code]
+    first.refresh_from_db()
+    assert (first.status, first.step) == (Status.IN_PROCESSING, Step.SIGNATURE)
+    assert not SignedResult.objects.filter(dossier=first).exists()
