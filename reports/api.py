@@ -103,6 +103,13 @@ class PeriodInput(serializers.Serializer):
                 raise serializers.ValidationError({"to": _("Give both ends of the period.")})
             if last < first:
                 raise serializers.ValidationError({"to": _("The period ends before it starts.")})
+            for name, day in (("from", first), ("to", last)):
+                # As ``year``: figures exist from 2000 on (and the national portal's time
+                # format has four-digit years).
+                if not 2000 <= day.year <= 2100:
+                    raise serializers.ValidationError(
+                        {name: _("Choose a date between the years 2000 and 2100.")}
+                    )
             attrs["period"] = Period(first, last)
             return attrs
         year = attrs.get("year") or dt.date.today().year

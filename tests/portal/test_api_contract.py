@@ -7,8 +7,10 @@ database), with a fixed seed and few examples per operation, so a run is reprodu
 a few minutes at most. Throttles are lifted for the run; the schema still declares their 429.
 """
 
+import ast
 import os
 import secrets
+import threading
 
 import pytest
 import schemathesis
@@ -53,6 +55,23 @@ CHECKS = (
     "unsupported_method",
     "allow_header_conformance",
 )
+
+
+@pytest.fixture(autouse=True)
+def _one_ast_at_a_time(monkeypatch):
+    """CPython 3.11 counts the ast module's recursion per interpreter, not per thread
+    (gh-106905): two threads building syntax trees at once fail with "SystemError: AST
+    constructor recursion depth mismatch". During the run schemathesis parses source while the
+    live server's thread formats tracebacks (Python 3.11 parses the failing line to place its
+    carets); one lock around ``ast.parse`` keeps them apart. Seen in the parallel suite."""
+    lock = threading.Lock()
+    parse = ast.parse
+
+    def parse_alone(*args, **kwargs):
+        with lock:
+            return parse(*args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", parse_alone)
 
 
 @pytest.fixture

@@ -101,8 +101,8 @@ def test_issue_use_refuse_out_of_scope_then_revoke(home, admin68, dossier, engli
 
     assert seen.status_code == 200 and seen.json()["code"] == dossier.code
     assert refused.status_code == 403
-    assert refused.json() == {
-        "detail": "This API token's scope does not allow this request.",
+    assert refused.json() == {  # the API answers in Vietnamese first
+        "detail": "Phạm vi của mã truy cập API này không cho phép yêu cầu này.",
         "code": "token_scope",
     }
     assert state(dossier) == before
