@@ -22,7 +22,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 # The suite runs in parallel processes (pytest-xdist), each on its own test database and Redis
 # databases (portal/settings_test.py); TEST_WORKERS=0 runs it in one process.
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 
 .PHONY: help install run migrate data test test-fast services check lint format bench worker beat messages clean prod prod-stop soak
 
