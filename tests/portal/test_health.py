@@ -1,5 +1,7 @@
 """/health/ against the real database, Redis and (for the worker check) a real Celery worker."""
 
+import time
+
 import pytest
 
 UNREACHABLE = "redis://127.0.0.1:1/0"  # nothing listens on port 1
@@ -89,7 +91,16 @@ def test_no_worker_answers_503(client, settings):
 
 @pytest.mark.django_db
 def test_running_worker_makes_health_200(client, settings, celery_worker_process):
+    from portal.heartbeat import served_queues, worker_status
+
     settings.HEALTH_CHECK_WORKERS = True
+    # Running means heard: the worker answers a ping as soon as it consumes, and writes its
+    # first heartbeat a moment later (sooner or later on a busy machine).
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if all(queue["live"] for queue in worker_status(queues=served_queues()).values()):
+            break
+        time.sleep(0.2)
 
     response = client.get("/health/")
 
