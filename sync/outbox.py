@@ -31,8 +31,10 @@ def record_change(dossier: Dossier, event: DossierEvent | None) -> OutboxEntry:
 
 
 def record_changes(pairs: Sequence[tuple[Dossier, DossierEvent]]) -> list[OutboxEntry]:
-    """The same for many dossiers at once (re-routing): their rows in bulk, and one sweep
-    after the commit instead of a kick per dossier."""
+    """The same for many dossiers at once (a bulk import of history, ``changed_many``): their
+    rows in bulk, left to the relay's sweep (beat, every few seconds). No sweep is run at the
+    commit: in embedded mode it would send thousands of imported dossiers inside the loading
+    command, before the server (and its stand-in portal) even runs."""
     entries = OutboxEntry.objects.bulk_create(
         [
             OutboxEntry(
@@ -46,6 +48,4 @@ def record_changes(pairs: Sequence[tuple[Dossier, DossierEvent]]) -> list[Outbox
         ],
         batch_size=2000,
     )
-    if settings.SYNC_ENABLED:
-        after_commit(relay.sweep)
     return entries
