@@ -43,13 +43,15 @@ def _per_worker(url: str, worker: str) -> str:
     return f"{base}/{int(db or 0) - 2 * int(worker[2:])}"
 
 
-# Once per process tree: the processes a test starts load these settings again and inherit
-# both the worker's name and the URLs already chosen.
-if not os.environ.get("PORTAL_TEST_WORKER_REDIS"):
+# Once per worker: the marker names the worker whose URLs the environment already holds. The
+# processes a test starts load these settings again and inherit both the worker's name and its
+# URLs (same name: no second shift); the xdist workers inherit the controlling process's
+# environment, which loaded these settings too, under no worker name (another name: shift).
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if os.environ.get("PORTAL_TEST_WORKER_REDIS") != f"worker:{_worker}":
     for _name in ("REDIS_URL", "CELERY_BROKER_URL"):
-        _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
         os.environ[_name] = _per_worker(os.environ[_name], _worker)
-    os.environ["PORTAL_TEST_WORKER_REDIS"] = "1"
+    os.environ["PORTAL_TEST_WORKER_REDIS"] = f"worker:{_worker}"
 
 from portal.settings import *  # noqa: E402, F403
 

@@ -277,7 +277,10 @@ def _registry_alone_for_committing_tests(request, django_db_blocker):
     if not _demo_committed["flushed"] and _commits(request.node):
         # Once per run, also when a reused test database kept another run's committed demo.
         with django_db_blocker.unblock():
-            call_command("flush", "--no-input", verbosity=0)
+            # Sequences go on (a flush resets them by default): an id is never given twice in
+            # a run, so what a process cached by id (a version's cases, an agency's identifier)
+            # cannot be read for another row.
+            call_command("flush", "--no-input", verbosity=0, reset_sequences=False)
             call_command("load_units", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
         _demo_committed.update(loaded=False, flushed=True)
 
