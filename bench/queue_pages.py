@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import include, path
 
 from bench import generate
-from dossiers.queues import PAGE_SIZE
+from dossiers.office.queues import PAGE_SIZE
 from units.models import Agency, AgencyKind, Membership, Role
 
 TARGET = 5_000_000

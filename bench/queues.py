@@ -80,7 +80,7 @@ from bench.queue_pages import (  # noqa: E402
     sites,
 )
 from dossiers.models import Dossier  # noqa: E402
-from dossiers.queues import QUEUES, queue_counts  # noqa: E402
+from dossiers.office.queues import QUEUES, queue_counts  # noqa: E402
 from units.models import Role  # noqa: E402
 
 # --- main -------------------------------------------------------------------------------------

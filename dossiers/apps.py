@@ -12,7 +12,7 @@ class DossiersConfig(AppConfig):
 
         from dossiers.lifecycle.rerouting import DossierRerouter
         from dossiers.models_calendar import CalendarDay
-        from dossiers.queues import forget_due_soon
+        from dossiers.office.queues import forget_due_soon
         from procedures.hooks import register_rerouter
 
         register_rerouter(DossierRerouter())

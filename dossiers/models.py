@@ -218,7 +218,7 @@ class Dossier(models.Model):
             models.Index(fields=["applicant", "-submitted_at"], name="dossier_applicant"),
             # Queues only ever list open dossiers: partial indexes stay small as years pile up.
             # The agency processing a dossier is COALESCE(holder_agency, agency) (the one it
-            # was handed to, else its own; ``dossiers.queues.holder``): one range scan per
+            # was handed to, else its own; ``dossiers.office.queues.holder``): one range scan per
             # queue in deadline order, and the next page starts inside the range.
             models.Index(
                 Coalesce("holder_agency", "agency"),

@@ -13,7 +13,7 @@ def dossier_visible_to(user) -> QuerySet[Dossier]:
     API, exports and file downloads all start from this."""
     if not user.is_authenticated:
         return Dossier.objects.none()
-    from dossiers.queues import WORKING_ROLES
+    from dossiers.office.queues import WORKING_ROLES
 
     agencies = Membership.objects.filter(user=user, is_active=True, role__in=WORKING_ROLES).values(
         "agency_id"

@@ -75,7 +75,7 @@ def send_status_notice(dossier_id: int) -> bool:
 @shared_task(name="dossiers.tasks.notify_deadlines", ignore_result=True)
 def notify_deadlines() -> dict:
     """Every morning: what falls due within 2 working days, and what is overdue."""
-    from dossiers.deadlines import deadline_round
+    from dossiers.office.deadlines import deadline_round
 
     report = deadline_round()
     return {"notices": report.notices, "emails": report.emails}

@@ -5,9 +5,9 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from dossiers.api import DossierViewSet, TrackView
-from dossiers.api_office import QueueCountsView, QueueView
-from dossiers.api_signing import SignBatchView
+from dossiers.api.citizen import DossierViewSet, TrackView
+from dossiers.api.office import QueueCountsView, QueueView
+from dossiers.api.signing import SignBatchView
 from portal import eid, health, views, views_tokens
 from portal.health import PortalHealthView
 from procedures.api import ProcedureViewSet, ReassignmentViewSet
@@ -50,7 +50,7 @@ urlpatterns = [
     path("", include("units.urls")),
     path("", include("procedures.urls")),
     path("", include("dossiers.urls")),
-    path("", include("dossiers.urls_office")),
+    path("", include("dossiers.office.urls")),
     path("", include("signatures.urls")),
     path("", include("sync.urls")),
     path("", include("dossiers.payments.urls")),

@@ -95,11 +95,26 @@ def _private_media(settings, tmp_path):
 def _clean_cache():
     """Each test starts with an empty cache (throttles, locks), as Redis keeps it between runs,
     and without the due-soon limit a queue kept from another test's calendar."""
-    from dossiers.queues import forget_due_soon
+    from dossiers.office.queues import forget_due_soon
 
     cache.clear()
     forget_due_soon()
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_dropped_at_the_end(django_db_setup, django_db_blocker):
+    """At the end of the run no other session holds the test database, so pytest-django can drop
+    it: a live server's request threads and the processes the tests started (all reaped by then)
+    may leave connections PostgreSQL has not yet closed."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -22,8 +22,8 @@ import pytest
 from django.utils import translation
 from django.utils.html import escape
 
-from dossiers.forms_office_pages import DashboardFilterForm
 from dossiers.models_work import DeniedAction
+from dossiers.office.forms_pages import DashboardFilterForm
 from portal.models import User
 from procedures.models import ReassignmentBatch
 from signatures.models import Certificate

@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from dossiers import lifecycle
-from dossiers.deadlines import deadline_round
 from dossiers.models import Dossier
 from dossiers.models_work import Notice
+from dossiers.office.deadlines import deadline_round
 from tests.factories.dossiers import staff_of
 from units.models import Role
 

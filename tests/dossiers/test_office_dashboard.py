@@ -10,9 +10,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from dossiers.dashboard import month_start
 from dossiers.models import Dossier, Status, Step
 from dossiers.models_work import Notice
+from dossiers.office.dashboard import month_start
 from tests.dossiers.conftest import HOME
 from tests.dossiers.office_helpers import (
     _no_second_factor,  # noqa: F401 (autouse)

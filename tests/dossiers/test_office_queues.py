@@ -18,7 +18,7 @@ from django.utils import timezone
 from dossiers import lifecycle
 from dossiers.models import Dossier, Status, Step
 from dossiers.models_work import DeniedAction, SavedFilter
-from dossiers.queues import PAGE_SIZE, visible_queues
+from dossiers.office.queues import PAGE_SIZE, visible_queues
 from tests.dossiers.office_helpers import (
     _no_second_factor,  # noqa: F401 (autouse)
     act,

@@ -14,10 +14,16 @@ from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from dossiers import lifecycle
-from dossiers.api_office import QueueRowSerializer
+from dossiers.api.office import QueueRowSerializer
 from dossiers.models import Dossier, Status
 from dossiers.models_calendar import CalendarDay, CalendarDayKind
-from dossiers.queues import PAGE_SIZE, QUEUES, due_soon_limit, due_soon_limit_kept, queue_page
+from dossiers.office.queues import (
+    PAGE_SIZE,
+    QUEUES,
+    due_soon_limit,
+    due_soon_limit_kept,
+    queue_page,
+)
 from tests.factories.dossiers import new_dossier, staff_of
 from units.models import Role
 

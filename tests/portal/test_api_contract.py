@@ -96,7 +96,7 @@ def portal(live_server, monkeypatch):
         )
     # Thousands of requests in a few minutes: no throttle may answer 429 during the run.
     monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
-    monkeypatch.setattr("dossiers.api.tracking_attempt_allowed", lambda address: True)
+    monkeypatch.setattr("dossiers.api.citizen.tracking_attempt_allowed", lambda address: True)
     return live_server
 
 

@@ -26,8 +26,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dossiers import lifecycle
-from dossiers.api_common import service_error
-from dossiers.api_office import DossierSerializer, OfficeActionsMixin
+from dossiers.api.common import service_error
+from dossiers.api.office import DossierSerializer, OfficeActionsMixin
 from dossiers.errors import DossierError
 from dossiers.models import Dossier, DossierEvent, ResultDelivery
 from dossiers.models_documents import DossierRating, Rating

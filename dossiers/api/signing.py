@@ -6,9 +6,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dossiers.api_office import IsOfficer
+from dossiers.api.office import IsOfficer
 from dossiers.errors import DossierError
-from dossiers.views_signing import BATCH_MAX, sign_batch_run
+from dossiers.office.views_signing import BATCH_MAX, sign_batch_run
 
 
 class SignBatchInput(serializers.Serializer):

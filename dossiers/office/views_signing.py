@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from dossiers.errors import DossierError
-from dossiers.queues import queue_filter, working_agencies
+from dossiers.office.queues import queue_filter, working_agencies
+from dossiers.office.views import _render, staff_only
 from dossiers.selectors import dossier_visible_to
-from dossiers.views_office import _render, staff_only
 
 BATCH_MAX = 200
 

@@ -21,7 +21,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from dossiers.models import Dossier, Status
-from dossiers.queues import IN_HAND
+from dossiers.office.queues import IN_HAND
 from dossiers.selectors import dossier_visible_to
 
 RESOLVED = (

@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dossiers.dashboard import agency_dashboard
-from dossiers.forms_office_pages import DashboardFilterForm
 from dossiers.models import Status
 from dossiers.models_work import Notice
-from dossiers.views_office import _forbidden, _render, staff_only
+from dossiers.office.dashboard import agency_dashboard
+from dossiers.office.forms_pages import DashboardFilterForm
+from dossiers.office.views import _forbidden, _render, staff_only
 from units.models import Agency, Membership, Role
 from units.selectors import agencies_of_provinces, provinces_of_province_admin
 
@@ -41,7 +41,7 @@ def dashboard(request):
     and who holds how much, for the viewer's agencies (or the one chosen).
 
     Applicants' names and work-page links appear only for the overdue dossiers the viewer may
-    open; the others are counted per agency (``dossiers.dashboard``). An ``agency`` outside the
+    open; the others are counted per agency (``dashboard``). An ``agency`` outside the
     viewer's scope (or not an agency at all) answers 400 with the form's error and no board."""
     scope = dashboard_agencies(request.user)
     if not scope:

@@ -1,4 +1,4 @@
-"""The back office's forms beside the action forms (``forms_office``): a saved queue filter, the
+"""The back office's forms beside the action forms (``forms``): a saved queue filter, the
 dashboard's agency filter, and counter intake.
 """
 
@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import ResultDelivery
-from dossiers.queues import QUEUES
+from dossiers.office.queues import QUEUES
 from dossiers.submission import commune_by_code, required_components, version_cases
 from dossiers.uploads import check_upload
 from portal.validators import cccd_validator

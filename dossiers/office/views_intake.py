@@ -14,11 +14,11 @@ from django.views.decorators.http import require_http_methods
 from dossiers import lifecycle
 from dossiers.documents import NewDocument, documents_add
 from dossiers.errors import NoCompetentAgency, NotPermitted
-from dossiers.forms_office_pages import IntakeForm
 from dossiers.lifecycle import dossier_create
 from dossiers.models import Channel, Dossier
+from dossiers.office.forms_pages import IntakeForm
+from dossiers.office.views import _forbidden, _render, staff_only
 from dossiers.submission import competent_agency
-from dossiers.views_office import _forbidden, _render, staff_only
 from portal.models import CitizenProfile
 from procedures.models import Procedure
 from procedures.selectors import procedure_search

@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 
 from dossiers.models import Dossier, acting_agency_id
 from dossiers.models_work import Notice
-from dossiers.queues import IN_HAND, due_soon_limit
+from dossiers.office.queues import IN_HAND, due_soon_limit
 from units.models import Membership, Role
 
 

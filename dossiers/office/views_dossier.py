@@ -1,7 +1,7 @@
 """The back office's dossier pages: a dossier's work page and its actions, its files and its
 printed forms (receipt, notices).
 
-Everything staff see starts from ``dossier_visible_to`` (``views_office._visible_dossier``); who
+Everything staff see starts from ``dossier_visible_to`` (``office.views._visible_dossier``); who
 may take which action is for ``dossiers.lifecycle`` alone.
 """
 
@@ -16,19 +16,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from dossiers import lifecycle
+from dossiers import actions, lifecycle
 from dossiers.errors import DossierError, NotPermitted, StaleDossier, SubmissionInvalid
-from dossiers.forms_office import ACTION_FORMS, RETURN_LABELS
 from dossiers.lifecycle import APPLICANT, Action
 from dossiers.models import Dossier
 from dossiers.models_documents import DocumentKind, DossierDocument
 from dossiers.models_work import PaymentMethod
 from dossiers.notices import FORMS, NoticeUnavailable, available_notices, notice_pdf
-from dossiers.queues import is_overdue
+from dossiers.office.forms import ACTION_FORMS, RETURN_LABELS
+from dossiers.office.queues import is_overdue
+from dossiers.office.views import _forbidden, _render, _visible_dossier, office_login
 from dossiers.receipts import receipt_pdf
 from dossiers.tracking import tracking_path
 from dossiers.uploads import download_name
-from dossiers.views_office import _forbidden, _render, _visible_dossier, office_login
 from units.models import Role
 
 ROLE_LABELS = {**dict(Role.choices), APPLICANT: gettext_lazy("applicant")}
@@ -140,17 +140,6 @@ def dossier_page(request, code: str):
     return _render(request, "office/dossier.html", _work_context(request, dossier))
 
 
-def _service(form):
-    """The service that takes the form's action: a written result is issued by signing it."""
-    if form.action == Action.ISSUE_RESULT and form.signs:
-        # Signatures builds on the lifecycle (it imports it): imported when used, so the
-        # dossiers app never needs it to load.
-        from dossiers.lifecycle import accept_external, sign_result
-
-        return accept_external if form.signed_elsewhere else sign_result
-    return getattr(lifecycle, form.action)
-
-
 def _service_errors(form, exc: DossierError) -> None:
     if exc.errors:
         for name, errors in exc.errors.items():
@@ -177,9 +166,8 @@ def dossier_act(request, code: str, action: str):
     if not form.is_valid():
         context = _work_context(request, dossier, bound={action: form})
         return _render(request, "office/dossier.html", context, status=400)
-    service = _service(form)
     try:
-        service(dossier=dossier, actor=request.user, **form.service_kwargs())
+        actions.take(action, dossier=dossier, actor=request.user, values=form.service_kwargs())
     except StaleDossier as exc:
         fresh = _visible_dossier(request, code, "act")
         context = _work_context(request, fresh, typed={action: form.typed()}, stale=exc)

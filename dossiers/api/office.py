@@ -9,6 +9,7 @@ dossier's state does not allow it or someone acted first (with what changed). Qu
 """
 
 import re
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -22,12 +23,13 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dossiers import lifecycle, queues
-from dossiers.api_common import service_error
+from dossiers import actions, lifecycle
+from dossiers.api.common import service_error
 from dossiers.errors import DossierError
 from dossiers.lifecycle import Action
 from dossiers.models_work import PaymentMethod
-from dossiers.queues import QUEUES
+from dossiers.office import queues
+from dossiers.office.queues import QUEUES
 from portal.schema import CONFLICT
 from units.models import Agency
 
@@ -129,93 +131,41 @@ SERIALIZERS: dict[str, type[serializers.Serializer]] = {
 MULTIPART_ONLY = {Action.ATTACH_RESULT}
 
 
-def _required(values: dict, name: str):
-    if values.get(name) in (None, ""):
-        raise ValidationError({name: [_("This field is required.")]})
-    return values[name]
-
-
-def _user(values):
-    found = get_user_model().objects.filter(pk=_required(values, "to_user"), is_active=True).first()
+def _user(value):
+    found = get_user_model().objects.filter(pk=value, is_active=True).first()
     if found is None:
         raise ValidationError({"to_user": [_("No such staff member.")]})
     return found
 
 
-def _agency(values) -> Agency:
-    found = Agency.objects.filter(identifier=_required(values, "to_agency")).first()
+def _agency(value) -> Agency:
+    found = Agency.objects.filter(identifier=value).first()
     if found is None:
         raise ValidationError({"to_agency": [_("No agency has this identifier.")]})
     return found
 
 
-RUNNERS = {
-    Action.RECEIVE: lambda d, u, v: lifecycle.receive(
-        dossier=d, actor=u, revision=v.get("revision")
-    ),
-    Action.REFUSE: lambda d, u, v: lifecycle.refuse(
-        dossier=d, actor=u, reason=v.get("reason", ""), revision=v.get("revision")
-    ),
-    Action.REQUEST_SUPPLEMENT: lambda d, u, v: lifecycle.request_supplement(
-        dossier=d,
-        actor=u,
-        reason=v.get("reason", ""),
-        items=v.get("items"),
-        revision=v.get("revision"),
-    ),
-    Action.CLAIM: lambda d, u, v: lifecycle.claim(dossier=d, actor=u, revision=v.get("revision")),
-    Action.ASSIGN: lambda d, u, v: lifecycle.assign(
-        dossier=d, actor=u, to=_user(v), revision=v.get("revision")
-    ),
-    Action.FORWARD: lambda d, u, v: lifecycle.forward(
-        dossier=d, actor=u, note=v.get("note", ""), revision=v.get("revision")
-    ),
-    Action.SEND_BACK: lambda d, u, v: lifecycle.send_back(
-        dossier=d, actor=u, note=v.get("note", ""), revision=v.get("revision")
-    ),
-    Action.HAND_OVER: lambda d, u, v: lifecycle.hand_over(
-        dossier=d, actor=u, to=_agency(v), note=v.get("note", ""), revision=v.get("revision")
-    ),
-    Action.HAND_BACK: lambda d, u, v: lifecycle.hand_back(
-        dossier=d, actor=u, note=v.get("note", ""), revision=v.get("revision")
-    ),
-    Action.REQUEST_PAYMENT: lambda d, u, v: lifecycle.request_payment(
-        dossier=d,
-        actor=u,
-        amount=_required(v, "amount"),
-        note=v.get("note", ""),
-        revision=v.get("revision"),
-    ),
-    Action.CONFIRM_PAYMENT: lambda d, u, v: lifecycle.confirm_payment(
-        dossier=d,
-        actor=u,
-        method=_required(v, "method"),
-        note=v.get("note", ""),
-        revision=v.get("revision"),
-    ),
-    Action.STOP: lambda d, u, v: lifecycle.stop(
-        dossier=d, actor=u, reason=v.get("reason", ""), revision=v.get("revision")
-    ),
-    Action.APPROVE: lambda d, u, v: lifecycle.approve(
-        dossier=d, actor=u, note=v.get("note", ""), revision=v.get("revision")
-    ),
-    Action.ATTACH_RESULT: lambda d, u, v: lifecycle.attach_result(
-        dossier=d, actor=u, upload=v.get("file"), revision=v.get("revision")
-    ),
-    Action.ISSUE_RESULT: lambda d, u, v: lifecycle.issue_result(
-        dossier=d, actor=u, revision=v.get("revision")
-    ),
-    Action.RETURN_RESULT: lambda d, u, v: lifecycle.return_result(
-        dossier=d, actor=u, method=v.get("method") or "counter", revision=v.get("revision")
-    ),
-    Action.EXTEND: lambda d, u, v: lifecycle.extend(
-        dossier=d,
-        actor=u,
-        new_appointment=_required(v, "new_appointment"),
-        reason=v.get("reason", ""),
-        revision=v.get("revision"),
-    ),
+# Where the API's names differ from the lifecycle's parameters (``dossiers.actions.INPUTS``):
+# per action, the API field, the parameter it fills and how its value is found.
+API_FIELDS: dict[str, dict[str, tuple[str, Callable | None]]] = {
+    Action.ASSIGN: {"to_user": ("to", _user)},
+    Action.HAND_OVER: {"to_agency": ("to", _agency)},
+    Action.ATTACH_RESULT: {"file": ("upload", None)},
+    Action.ISSUE_RESULT: {"file": ("upload", None)},
 }
+
+
+def _values(name: str, data: dict) -> dict:
+    """The lifecycle's parameters of action ``name`` from a serializer's validated data; the
+    shared serializer's fields that this action does not take are left out."""
+    params = actions.INPUTS[name].params
+    renamed = API_FIELDS.get(name, {})
+    values = {"revision": data.get("revision")}
+    for key, value in data.items():
+        param, find = renamed.get(key, (key, None))
+        if key != "revision" and param in params and (key in renamed or key == param):
+            values[param] = find(value) if find else value
+    return values
 
 
 def _office_action(name: str):
@@ -227,7 +177,9 @@ def _office_action(name: str):
         data = serializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            RUNNERS[name](dossier, request.user, data.validated_data)
+            actions.take(
+                name, dossier=dossier, actor=request.user, values=_values(name, data.validated_data)
+            )
         except DossierError as exc:
             return service_error(exc)
         dossier.refresh_from_db()
@@ -259,12 +211,17 @@ class ExternalSignatureSerializer(serializers.Serializer):
     revision = serializers.IntegerField(required=False, min_value=0)
 
 
-def _signed_answer(self, request, run, serializer_class):
+def _signed_answer(self, request, serializer_class):
+    """Issue the result by signing it (``otp_token``) or by accepting one signed elsewhere
+    (``file``): the issue action's variants (``dossiers.actions``)."""
     dossier = self.get_object()
     data = serializer_class(data=request.data)
     data.is_valid(raise_exception=True)
+    values = _values(Action.ISSUE_RESULT, data.validated_data)
     try:
-        result = run(dossier, request.user, data.validated_data)
+        result = actions.take(
+            Action.ISSUE_RESULT, dossier=dossier, actor=request.user, values=values
+        )
     except DossierError as exc:
         return service_error(exc)
     dossier.refresh_from_db()
@@ -281,16 +238,7 @@ def _signed_answer(self, request, run, serializer_class):
 def sign(self, request, code=None):
     """The leader signs the result with their certificate (second factor required) and
     issues it (status 9)."""
-    from dossiers.lifecycle import sign_result
-
-    return _signed_answer(
-        self,
-        request,
-        lambda d, u, v: sign_result(
-            dossier=d, actor=u, otp_token=v["otp_token"], revision=v.get("revision")
-        ),
-        SignSerializer,
-    )
+    return _signed_answer(self, request, SignSerializer)
 
 
 @extend_schema(
@@ -300,16 +248,7 @@ def sign(self, request, code=None):
 @action(detail=True, methods=["post"], url_path="sign-external")
 def sign_external(self, request, code=None):
     """The leader uploads the result signed elsewhere (USB token): checked, then issued."""
-    from dossiers.lifecycle import accept_external
-
-    return _signed_answer(
-        self,
-        request,
-        lambda d, u, v: accept_external(
-            dossier=d, actor=u, upload=v["file"], revision=v.get("revision")
-        ),
-        ExternalSignatureSerializer,
-    )
+    return _signed_answer(self, request, ExternalSignatureSerializer)
 
 
 class OfficeActionsMixin:
@@ -341,7 +280,8 @@ class OfficeActionsMixin:
             }
         )
 
-    # One endpoint per lifecycle action (POST /dossiers/{code}/<action>/), from RUNNERS.
+    # One endpoint per lifecycle action (POST /dossiers/{code}/<action>/), from the table of
+    # dossiers.actions.
     receive = _office_action(Action.RECEIVE)
     refuse = _office_action(Action.REFUSE)
     request_supplement = _office_action(Action.REQUEST_SUPPLEMENT)

@@ -2,31 +2,28 @@
 
 from django.urls import path
 
-from dossiers import views_dashboard, views_intake, views_office_dossier, views_signing
-from dossiers import views_office as views
+from dossiers.office import views, views_dashboard, views_dossier, views_intake, views_signing
 
 app_name = "office"
 urlpatterns = [
     path("office/", views.queues, name="queues"),
     path("office/queues/counts/", views.queue_counts_fragment, name="queue-counts"),
     path("office/filters/", views.filter_save, name="filter-save"),
-    path("office/dossiers/<str:code>/", views_office_dossier.dossier_page, name="dossier"),
-    path(
-        "office/dossiers/<str:code>/act/<str:action>/", views_office_dossier.dossier_act, name="act"
-    ),
+    path("office/dossiers/<str:code>/", views_dossier.dossier_page, name="dossier"),
+    path("office/dossiers/<str:code>/act/<str:action>/", views_dossier.dossier_act, name="act"),
     path(
         "office/dossiers/<str:code>/documents/<int:pk>/",
-        views_office_dossier.dossier_document,
+        views_dossier.dossier_document,
         name="document",
     ),
     path(
         "office/dossiers/<str:code>/receipt.pdf",
-        views_office_dossier.dossier_receipt,
+        views_dossier.dossier_receipt,
         name="receipt",
     ),
     path(
         "office/dossiers/<str:code>/forms/<str:number>.pdf",
-        views_office_dossier.dossier_notice,
+        views_dossier.dossier_notice,
         name="notice",
     ),
     path("office/intake/", views_intake.intake, name="intake"),

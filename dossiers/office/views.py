@@ -1,9 +1,9 @@
 """The one-stop back office's pages: the work queues, and what every office page shares (staff
 only, the header, the visible dossier). A dossier's work page and files are in
-``views_office_dossier``, counter intake in ``views_intake``, the dashboard and notices in
+``views_dossier``, counter intake in ``views_intake``, the dashboard and notices in
 ``views_dashboard``.
 
-Thin adapters (STYLE.md rule 5): a page parses its input with a form of ``forms_office``, calls
+Thin adapters (STYLE.md rule 5): a page parses its input with a form of ``forms``, calls
 one selector or one lifecycle service and renders. Everything staff see starts from
 ``dossier_visible_to``; a dossier outside it answers 404, and the attempt is kept as a
 ``DeniedAction`` for audits. Who may take which action is for ``dossiers.lifecycle`` alone.
@@ -25,10 +25,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from dossiers.forms_office_pages import SavedFilterForm
 from dossiers.models import Dossier, Status, Step
 from dossiers.models_work import DeniedAction, Notice, SavedFilter
-from dossiers.queues import (
+from dossiers.office.forms_pages import SavedFilterForm
+from dossiers.office.queues import (
     QUEUES,
     Row,
     default_queue,
