@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from dossiers.channels import legal_channel
 from dossiers.documents import NewDocument, documents_add
 from dossiers.errors import TransitionNotAllowed
-from dossiers.lifecycle.engine import Change, perform, reason_text
+from dossiers.lifecycle.engine import Change, perform, perform_making, reason_text
 from dossiers.lifecycle.rules import Action, acting_agency
 from dossiers.models import Dossier, Status
 from portal.dispatch import after_commit
@@ -103,10 +103,9 @@ def request_supplement(
 
     reason = reason_text(reason)
     now = at or timezone.now()
-    made = {}
 
     def change(locked: Dossier, role: str) -> Change:
-        made["request"] = SupplementRequest.objects.create(
+        request = SupplementRequest.objects.create(
             dossier=locked,
             requested_by=actor,
             agency=acting_agency(locked),
@@ -116,12 +115,11 @@ def request_supplement(
             requested_at=now,
             old_appointment=locked.appointment_at,
         )
-        return Change(status=Status.SUPPLEMENT_REQUESTED, note=reason)
+        return Change(status=Status.SUPPLEMENT_REQUESTED, note=reason, made=request)
 
-    locked = perform(
+    locked, request = perform_making(
         Action.REQUEST_SUPPLEMENT, dossier=dossier, actor=actor, change=change, revision=revision
     )
-    request = made["request"]
     if locked.applicant_email:
         from dossiers.tasks import send_supplement_notice
 

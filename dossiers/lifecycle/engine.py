@@ -31,6 +31,9 @@ class Change:
     fields: dict | None = None
     note: str = ""
     data: dict | None = None
+    # What the action created beside the dossier's change (a supplement request, an extension,
+    # the result's document), handed back to the caller by ``perform_making``.
+    made: object = None
 
 
 def log_denial(user, action: str, dossier: Dossier, reason: str) -> None:
@@ -59,6 +62,26 @@ def perform(
     ``revision`` is the revision the actor's page showed: if someone acted since, the action is
     refused as stale (nothing changes) and the error carries what happened meanwhile.
     """
+    return perform_making(
+        action,
+        dossier=dossier,
+        actor=actor,
+        change=change,
+        revision=revision,
+        event_kind=event_kind,
+    )[0]
+
+
+def perform_making(
+    action: str,
+    *,
+    dossier: Dossier,
+    actor,
+    change,
+    revision: int | None = None,
+    event_kind: str | None = None,
+) -> tuple[Dossier, object]:
+    """``perform``, also returning what the action created (``Change.made``)."""
     try:
         return _perform(action, dossier, actor, change, revision, event_kind)
     except NotPermitted as exc:
@@ -67,7 +90,7 @@ def perform(
 
 
 @transaction.atomic
-def _perform(action, dossier, actor, change, revision, event_kind) -> Dossier:
+def _perform(action, dossier, actor, change, revision, event_kind) -> tuple[Dossier, object]:
     locked = (
         Dossier.objects.select_for_update(of=("self",))
         .select_related("reception_agency", "agency", "holder_agency", "version")
@@ -117,7 +140,7 @@ def _perform(action, dossier, actor, change, revision, event_kind) -> Dossier:
 
         pk = locked.pk
         after_commit(send_status_notice, pk)
-    return locked
+    return locked, outcome.made
 
 
 def acting_agency_of_event(dossier: Dossier, old_status: int) -> Agency:

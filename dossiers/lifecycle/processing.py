@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.errors import Conflict, TransitionNotAllowed
-from dossiers.lifecycle.engine import Change, perform, reason_text
+from dossiers.lifecycle.engine import Change, perform, perform_making, reason_text
 from dossiers.lifecycle.results import finished_fields
 from dossiers.lifecycle.rules import Action, acting_agency, roles_in
 from dossiers.models import Dossier, Status, Step
@@ -238,7 +238,6 @@ def extend(
     """
     reason = reason_text(reason)
     now = timezone.now()
-    made = {}
 
     def change(locked: Dossier, role: str) -> Change:
         if locked.appointment_at is None:
@@ -257,7 +256,7 @@ def extend(
                 _("The new appointment must be later than the current one."),
                 field="new_appointment",
             )
-        made["extension"] = Extension.objects.create(
+        extension = Extension.objects.create(
             dossier=locked,
             old_appointment=locked.appointment_at,
             new_appointment=new_appointment,
@@ -272,7 +271,10 @@ def extend(
                 "old_appointment": locked.appointment_at.isoformat(),
                 "new_appointment": new_appointment.isoformat(),
             },
+            made=extension,
         )
 
-    perform(Action.EXTEND, dossier=dossier, actor=actor, change=change, revision=revision)
-    return made["extension"]
+    _locked, extension = perform_making(
+        Action.EXTEND, dossier=dossier, actor=actor, change=change, revision=revision
+    )
+    return extension

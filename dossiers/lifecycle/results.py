@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.documents import NewDocument, document_add
 from dossiers.errors import TransitionNotAllowed
-from dossiers.lifecycle.engine import Change, perform
+from dossiers.lifecycle.engine import Change, perform, perform_making
 from dossiers.lifecycle.rules import Action
 from dossiers.models import Dossier, Status, Step
 
@@ -62,8 +62,6 @@ def attach_result(*, dossier: Dossier, actor, upload=None, revision: int | None 
     from dossiers.models_documents import DocumentKind
     from dossiers.uploads import check_upload
 
-    made = {}
-
     def change(locked: Dossier, role: str) -> Change:
         nonlocal upload
         if upload is None:
@@ -88,11 +86,12 @@ def attach_result(*, dossier: Dossier, actor, upload=None, revision: int | None 
             ),
             uploaded_by=actor,
         )
-        made["document"] = document
-        return Change(note=document.original_name, data={"document": document.pk})
+        return Change(note=document.original_name, data={"document": document.pk}, made=document)
 
-    perform(Action.ATTACH_RESULT, dossier=dossier, actor=actor, change=change, revision=revision)
-    return made["document"]
+    _locked, document = perform_making(
+        Action.ATTACH_RESULT, dossier=dossier, actor=actor, change=change, revision=revision
+    )
+    return document
 
 
 RETURN_METHODS = ("counter", "post", "online")
