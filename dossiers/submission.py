@@ -113,6 +113,25 @@ def required_components(version, case) -> list[DocumentComponent]:
     return [c for c in case.components.all() if c.originals or c.copies]
 
 
+def procedure_in_force(code: str) -> Procedure | None:
+    """The procedure with ``code`` and a version in force, with that version.
+
+    One narrow read (the procedure's id and its current version's), then the rows read once per
+    process for that pair: a version never changes, and publishing a new one makes a new pair.
+    """
+    found = (
+        Procedure.objects.filter(code=code, current_version__isnull=False)
+        .values_list("pk", "current_version_id")
+        .first()
+    )
+    return _procedure_with_version(*found) if found else None
+
+
+@lru_cache(maxsize=1024)
+def _procedure_with_version(pk: int, version_id: int) -> Procedure:
+    return Procedure.objects.select_related("current_version").get(pk=pk)
+
+
 @lru_cache(maxsize=1024)
 def version_cases(version_id: int) -> tuple[Case, ...]:
     """The cases of a catalogue version with their components, read once per process.

@@ -121,10 +121,68 @@ STREAM_KEYS = PDF_FILTERS | {
 _WS = rb"[\x00\t\n\x0c\r ]"
 _DELIMITED = rb"\x00\t\n\x0c\r ()<>\[\]{}/%"  # whitespace and delimiters end a name
 _HEX = re.compile(rb"#([0-9A-Fa-f]{2})")
-# Anchored at the start of a number, so a long run of digits costs linear time.
+# An indirect object's header, "12 0 obj", as a pattern: the reference (the tests compare). The
+# scans below find the same headers from the literal keyword, in linear time, without trying a
+# pattern at every byte (one that starts with a look-behind is tried at each position of a scan).
 _OBJ = re.compile(rb"(?<![0-9])[0-9]+" + _WS + rb"+[0-9]+" + _WS + rb"+obj(?![A-Za-z])")
-# The keyword as a whole token ("endstream" is not it); its data starts on the next line.
-_STREAM = re.compile(rb"(?<![^" + _DELIMITED + rb"])stream(?![^" + _DELIMITED + rb"])")
+_WS_BYTES = frozenset(b"\x00\t\n\x0c\r ")
+_DIGITS = frozenset(b"0123456789")
+_LETTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_DELIMITERS = frozenset(b"\x00\t\n\x0c\r ()<>[]{}/%")
+_HEADER_RUNS = (_WS_BYTES, _DIGITS, _WS_BYTES, _DIGITS)  # read backwards from "obj"
+
+
+def _object_at(data: bytes, at: int, start: int, end: int) -> bool:
+    """Whether the "obj" at ``at`` ends an object header within ``data[start:end]``: not followed
+    by a letter, and preceded by whitespace, digits, whitespace and digits. The classes are
+    disjoint, so each run is the longest one (and the digits' start is a number's start)."""
+    after = at + 3
+    if after < end and data[after] in _LETTERS:
+        return False
+    i = at
+    for run in _HEADER_RUNS:
+        j = i
+        while j > start and data[j - 1] in run:
+            j -= 1
+        if j == i:
+            return False
+        i = j
+    return True
+
+
+def _has_object(data: bytes) -> bool:
+    at = data.find(b"obj")
+    while at >= 0:
+        if _object_at(data, at, 0, len(data)):
+            return True
+        at = data.find(b"obj", at + 3)
+    return False
+
+
+def _last_object_end(data: bytes, start: int, end: int) -> int | None:
+    """Where the last object header of ``data[start:end]`` ends (None: there is none)."""
+    at = data.rfind(b"obj", start, end)
+    while at >= 0:
+        if _object_at(data, at, start, end):
+            return at + 3
+        at = data.rfind(b"obj", start, at)
+    return None
+
+
+def _stream_keyword(data: bytes, position: int) -> tuple[int, int] | None:
+    """The next "stream" keyword as a whole token ("endstream" is not it): its start and end;
+    its data starts on the next line."""
+    at = data.find(b"stream", position)
+    while at >= 0:
+        after = at + 6
+        if (at == 0 or data[at - 1] in _DELIMITERS) and (
+            after == len(data) or data[after] in _DELIMITERS
+        ):
+            return at, after
+        at = data.find(b"stream", at + 1)
+    return None
+
+
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\n|\r)")
 _ENDSTREAM = b"endstream"
 
@@ -303,23 +361,25 @@ def _unreadable() -> ValidationError:
 
 def check_pdf(data: bytes, *, limits: Limits = Limits()) -> None:
     """Refuse a PDF that is not one, or that holds active content (see the module docstring)."""
-    if b"%%EOF" not in data[-PDF_TAIL:] or not _OBJ.search(data):
+    if b"%%EOF" not in data[-PDF_TAIL:] or not _has_object(data):
         raise ValidationError(_("This file is not a valid PDF document."), code="pdf_invalid")
     _active(_names(data, PDF_ACTIVE_IN_STREAMS))
     budget = limits.max_inflated_bytes
     position = 0
     while True:
-        keyword = _STREAM.search(data, position)
-        outside = data[position : keyword.start() if keyword else len(data)]
+        keyword = _stream_keyword(data, position)
+        stop = keyword[0] if keyword else len(data)
+        outside = data[position:stop]
         _active(_names(outside, PDF_ACTIVE))
         if keyword is None:
             return
-        line = _LINE.match(data, keyword.end())
+        line = _LINE.match(data, keyword[1])
         body = line.end() if line else len(data)
-        last_obj = None
-        for last_obj in _OBJ.finditer(outside):  # noqa: B007 - the last one opens this stream
-            pass
-        header = _names(outside[last_obj.end() :] if last_obj else outside, STREAM_KEYS)
+        # The last object header before the keyword opens this stream.
+        opened = _last_object_end(data, position, stop)
+        header = _names(
+            outside[opened - position :] if opened is not None else outside, STREAM_KEYS
+        )
         if "ObjStm" in header or "First" in header:  # an object stream: dictionaries inside
             body, content = _object_stream(data, body, header, budget)
             budget -= len(content)

@@ -38,7 +38,7 @@ from dossiers.selectors import (
     public_timeline,
 )
 from dossiers.services import dossier_rate
-from dossiers.submission import dossier_submit_online
+from dossiers.submission import dossier_submit_online, procedure_in_force
 from dossiers.tracking import client_address, dossier_track, tracked, tracking_attempt_allowed
 from portal.schema import CONFLICT, ERROR
 from procedures.models import DocumentComponent, Procedure
@@ -84,11 +84,7 @@ def _submission_input(data) -> tuple[Procedure, dict[str, str]]:
         # PostgreSQL refuses NUL in text: a clear 400, never a failed query.
         errors["procedure"] = [_("No procedure in force has this code.")]
     else:
-        procedure = (
-            Procedure.objects.filter(code=code.strip(), current_version__isnull=False)
-            .select_related("current_version")
-            .first()
-        )
+        procedure = procedure_in_force(code.strip())
         if procedure is None:
             errors["procedure"] = [_("No procedure in force has this code.")]
     values = {}

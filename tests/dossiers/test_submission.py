@@ -183,3 +183,21 @@ def test_no_e_mail_without_an_address(
         draft_submit(draft=draft)
 
     assert callbacks == [] and mailoutbox == []
+
+
+def test_the_procedure_in_force_follows_a_new_version_and_a_withdrawal():
+    """``procedure_in_force`` keeps what it read per (procedure, version) pair: a new version
+    is read afresh, and a procedure with no version in force is not found."""
+    from dossiers.submission import procedure_in_force
+    from tests.factories.procedures import make_procedure
+
+    first = make_procedure(code="9.900001", name="Thủ tục thử một").current_version
+    assert procedure_in_force("9.900001").current_version == first
+
+    second = make_procedure(code="9.900001", name="Thủ tục thử một (sửa đổi)").current_version
+    assert second != first
+    assert procedure_in_force("9.900001").current_version == second
+
+    Procedure.objects.filter(code="9.900001").update(current_version=None)
+    assert procedure_in_force("9.900001") is None
+    assert procedure_in_force("9.999999") is None

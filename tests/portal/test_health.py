@@ -62,7 +62,7 @@ def test_a_sync_backlog_older_than_the_threshold_is_degraded(client, no_worker_c
 def test_redis_unreachable_answers_503(client, settings, no_worker_check):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": UNREACHABLE,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }

@@ -55,7 +55,7 @@ def dead_cache(settings):
         # Replacing CACHES resets django.core.cache.caches' connections (setting_changed).
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "portal.cache.RedisCache",
                 "LOCATION": f"redis://127.0.0.1:{port}/0",
                 "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
             }

@@ -128,7 +128,7 @@ def test_a_worker_is_back_consuming_after_redis_is_killed_and_restarted(client, 
     # The portal under test reads the same Redis as the worker (cache and heartbeats, broker).
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/1",
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "portal"),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
