@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import F, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import In
@@ -364,6 +364,9 @@ def default_queue(roles) -> str:
     return "mine"
 
 
+HITS = 50
+
+
 @dataclass
 class Hit:
     """A dossier the search found, with every queue of the officer's that holds it."""
@@ -372,14 +375,52 @@ class Hit:
     queues: list[Queue]
 
 
+@dataclass
+class Hits:
+    hits: list[Hit]
+    # More dossiers match than are shown: the officer should narrow the search.
+    more: bool = False
+
+
 def search_everywhere(
-    user, q: str, *, names: list[str], agencies: list[int], now: dt.datetime, size: int = 25
-) -> list[Hit]:
-    """The one search box: what ``q`` finds in each of the queues ``names``, each dossier once,
-    labelled with its queues (a query per queue, each over its own index)."""
-    hits: dict[str, Hit] = {}
-    for name in names:
-        for row in queue_page(user, name, q=q, size=size, agencies=agencies, now=now).rows:
-            hit = hits.setdefault(row.code, Hit(row=row, queues=[]))
-            hit.queues.append(QUEUES[name])
-    return list(hits.values())
+    user,
+    q: str,
+    *,
+    names: list[str],
+    agencies: list[int],
+    now: dt.datetime,
+    size: int | None = None,
+) -> Hits:
+    """The one search box: the dossiers ``q`` finds in any of the queues ``names``, each once,
+    labelled with the queues holding it, the most urgent first.
+
+    One query: the search and the union of the queues' filters in WHERE (so an index of the
+    search, the code's or the trigram index of the name, can drive it), and each queue's filter
+    again as a boolean column, worked out for the rows returned only.
+    """
+    found = search_filter(q)
+    size = size or HITS
+    if not agencies:  # with no agency, only what is assigned to the user by name is theirs
+        names = [name for name in names if name == "mine"]
+    filters = {name: queue_filter(name, user, agencies, now) for name in names}
+    if not found or not filters:
+        return Hits(hits=[])
+    anywhere = Q()
+    for queue in filters.values():
+        anywhere |= queue
+    flags = {
+        f"in_{name}": ExpressionWrapper(queue, BooleanField()) for name, queue in filters.items()
+    }
+    rows = list(
+        Dossier.objects.filter(found)
+        .filter(anywhere)
+        .annotate(**flags)
+        .order_by(F("appointment_at").asc(nulls_last=True), "id")
+        .values_list(*ROW_FIELDS, *flags)[: size + 1]
+    )
+    width = len(ROW_FIELDS)
+    hits = []
+    for values in rows[:size]:
+        held = zip(filters, values[width:], strict=True)
+        hits.append(Hit(row=Row(*values[:width]), queues=[QUEUES[n] for n, yes in held if yes]))
+    return Hits(hits=hits, more=len(rows) > size)

@@ -151,10 +151,10 @@ def _tabs(
     return tabs
 
 
-def _hits(hits, now) -> list[dict]:
+def _hits(found, now) -> list[dict]:
     """The one search box's results: each dossier's table cells and the queues holding it."""
-    rows = _table_rows([hit.row for hit in hits], now)
-    for row, hit in zip(rows, hits, strict=True):
+    rows = _table_rows([hit.row for hit in found.hits], now)
+    for row, hit in zip(rows, found.hits, strict=True):
         row["queues"] = [
             {"label": capfirst(queue.label), "name": queue.name} for queue in hit.queues
         ]
@@ -258,12 +258,11 @@ def _queue_response(request, params, *, filter_form=None, status: int = 200) -> 
         context["can_sign_batch"] = Role.LEADER in roles
         context["tabs"] = _tabs(params, name, roles=roles)
         if q:
-            context["hits"] = _hits(
-                search_everywhere(
-                    request.user, q, names=visible_queues(roles), agencies=agencies, now=now
-                ),
-                now,
+            found = search_everywhere(
+                request.user, q, names=visible_queues(roles), agencies=agencies, now=now
             )
+            context["hits"] = _hits(found, now)
+            context["more_hits"] = found.more
         context["counts_url"] = _with_query(reverse("office:queue-counts"), params)
         context["filter_form"] = filter_form or SavedFilterForm(initial={"queue": name, "q": q})
         response = _render(request, "office/queues.html", context, status=status)

@@ -1,10 +1,13 @@
 """One search box for all the officer's queues; tabs and default tab that fit the role."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from dossiers import lifecycle
 from dossiers.models import Status, Step
 from tests.factories.dossiers import as_user, new_dossier, staff_of
+from tests.factories.units import MembershipFactory
 from units.models import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_no_second_factor")]
@@ -104,3 +107,35 @@ def test_each_role_sees_the_tabs_of_its_work(home, role, default, absent):
     assert page.context["queue"].name == default
     assert not absent & set(tabs(page))
     assert not absent & set(counts(client))
+
+
+def test_searching_all_queues_costs_one_query_however_many_queues(home):
+    """The hits of every visible queue come from one statement, not one per queue."""
+    receiver = MembershipFactory(agency=home, role=Role.RECEIVER).user  # seven queues
+    both = MembershipFactory(agency=home, role=Role.RECEIVER).user
+    MembershipFactory(agency=home, role=Role.LEADER, user=both)  # all nine
+    for user in (receiver, both):
+        client = as_user(user)
+        client.get("/office/", {"q": "Không Ai Có"})  # warm the per-process caches
+        with CaptureQueriesContext(connection) as plain:
+            client.get("/office/", {"queue": "mine"})
+        with CaptureQueriesContext(connection) as searched:
+            response = client.get("/office/", {"queue": "mine", "q": "Không Ai Có"})
+        assert response.context["hits"] == []
+        assert len(searched) == len(plain) + 1, [q["sql"][:80] for q in searched]
+
+
+def test_too_many_hits_shows_the_most_urgent_and_says_so(home, monkeypatch):
+    receiver = staff_of(home, Role.RECEIVER)
+    made = [new_dossier(home, name="Lê Thị Trùng Tên", cccd=f"06820000012{n}") for n in range(3)]
+    monkeypatch.setattr("dossiers.office.queues.HITS", 2)
+    client = as_user(receiver)
+
+    response = client.get("/office/", {"q": "Trùng Tên"})
+
+    assert [h["code"] for h in response.context["hits"]] == [d.code for d in made[:2]]
+    assert response.context["more_hits"] is True
+    assert 'data-testid="more-hits"' in response.content.decode()
+    everything = client.get("/office/", {"q": made[2].code})
+    assert [h["code"] for h in everything.context["hits"]] == [made[2].code]
+    assert everything.context["more_hits"] is False
