@@ -20,12 +20,12 @@ from django.middleware.csrf import CSRF_SESSION_KEY
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.throttling import SimpleRateThrottle
 from schemathesis.engine import events
 from schemathesis.engine import from_schema as engine_for
 
 from dossiers.submission import dossier_submit_online
 from portal.models import CitizenProfile
+from portal.throttles import CountedRateThrottle
 from procedures.models import Procedure
 from tests.dossiers.conftest import HOME, pdf
 from tests.factories.dossiers import new_dossier, staff_of
@@ -95,7 +95,7 @@ def portal(live_server, monkeypatch):
             stdout=devnull,
         )
     # Thousands of requests in a few minutes: no throttle may answer 429 during the run.
-    monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
+    monkeypatch.setattr(CountedRateThrottle, "allow_request", lambda self, request, view: True)
     monkeypatch.setattr("dossiers.api.citizen.tracking_attempt_allowed", lambda address: True)
     return live_server
 
