@@ -119,12 +119,13 @@ def procedure_in_force(code: str) -> Procedure | None:
     One narrow read (the procedure's id and its current version's), then the rows read once per
     process for that pair: a version never changes, and publishing a new one makes a new pair.
     """
-    found = (
-        Procedure.objects.filter(code=code, current_version__isnull=False)
-        .values_list("pk", "current_version_id")
-        .first()
+    # The code is unique: no ORDER BY to compile or run (``first()`` would add one).
+    found = list(
+        Procedure.objects.filter(code=code, current_version__isnull=False).values_list(
+            "pk", "current_version_id"
+        )[:1]
     )
-    return _procedure_with_version(*found) if found else None
+    return _procedure_with_version(*found[0]) if found else None
 
 
 @lru_cache(maxsize=1024)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, Subquery, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import In
@@ -364,7 +364,7 @@ def default_queue(roles) -> str:
     return "mine"
 
 
-HITS = 50
+HITS = PAGE_SIZE
 
 
 @dataclass
@@ -411,12 +411,19 @@ def search_everywhere(
     flags = {
         f"in_{name}": ExpressionWrapper(queue, BooleanField()) for name, queue in filters.items()
     }
-    rows = list(
+    # The dossiers found first, on the dossiers' table alone; then the names they show, for
+    # those rows only (joined before the LIMIT, the planner read every officer's name).
+    chosen = (
         Dossier.objects.filter(found)
         .filter(anywhere)
-        .annotate(**flags)
         .order_by(F("appointment_at").asc(nulls_last=True), "id")
-        .values_list(*ROW_FIELDS, *flags)[: size + 1]
+        .values("pk")[: size + 1]
+    )
+    rows = list(
+        _listing("appointment_at")
+        .filter(pk__in=Subquery(chosen))
+        .annotate(**flags)
+        .values_list(*ROW_FIELDS, *flags)
     )
     width = len(ROW_FIELDS)
     hits = []

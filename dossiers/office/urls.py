@@ -8,6 +8,7 @@ app_name = "office"
 urlpatterns = [
     path("office/", views.queues, name="queues"),
     path("office/queues/counts/", views.queue_counts_fragment, name="queue-counts"),
+    path("office/queues/search/", views.queue_search_fragment, name="queue-search"),
     path("office/filters/", views.filter_save, name="filter-save"),
     path("office/dossiers/<str:code>/", views_dossier.dossier_page, name="dossier"),
     path("office/dossiers/<str:code>/act/<str:action>/", views_dossier.dossier_act, name="act"),

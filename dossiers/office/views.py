@@ -258,11 +258,7 @@ def _queue_response(request, params, *, filter_form=None, status: int = 200) -> 
         context["can_sign_batch"] = Role.LEADER in roles
         context["tabs"] = _tabs(params, name, roles=roles)
         if q:
-            found = search_everywhere(
-                request.user, q, names=visible_queues(roles), agencies=agencies, now=now
-            )
-            context["hits"] = _hits(found, now)
-            context["more_hits"] = found.more
+            context["hits_url"] = _with_query(reverse("office:queue-search"), params)
         context["counts_url"] = _with_query(reverse("office:queue-counts"), params)
         context["filter_form"] = filter_form or SavedFilterForm(initial={"queue": name, "q": q})
         response = _render(request, "office/queues.html", context, status=status)
@@ -297,6 +293,31 @@ def queue_counts_fragment(request):
         "queues_url": reverse("office:queues"),
     }
     return render(request, "office/_queue_tabs.html", context)
+
+
+@staff_only
+@require_GET
+def queue_search_fragment(request):
+    """What the search box finds in all the officer's queues, each dossier labelled with the
+    queues holding it: htmx loads it as soon as the queue page is shown (the page's own list is
+    not held up by searching everywhere); without JavaScript it is a page of its own."""
+    roles = _roles(request.user)
+    q = " ".join(request.GET.get("q", "").split())[:100]
+    now = timezone.now()
+    agencies = working_agencies(request.user)
+    found = search_everywhere(
+        request.user, q, names=visible_queues(roles), agencies=agencies, now=now
+    )
+    context = {
+        "q": q,
+        "hits": _hits(found, now),
+        "more_hits": found.more,
+        "queue": QUEUES[_queue_name(request.GET, roles)],
+    }
+    if request.htmx:
+        return render(request, "office/_search_hits.html", context)
+    context["roles"] = roles
+    return _render(request, "office/search_hits.html", context)
 
 
 @staff_only

@@ -1,5 +1,8 @@
 """One search box for all the officer's queues; tabs and default tab that fit the role."""
 
+import html
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -36,7 +39,8 @@ def test_a_search_finds_the_dossier_in_whichever_queue_holds_it(home):
     client = as_user(receiver)
 
     # On the reception tab, search a dossier that is no longer awaiting reception.
-    response = client.get("/office/", {"queue": "reception", "q": other.code})
+    page = client.get("/office/", {"queue": "reception", "q": other.code})
+    response = client.get(hits_url(page), headers={"HX-Request": "true"})
 
     hits = response.context["hits"]
     assert [h["code"] for h in hits] == [other.code]
@@ -45,6 +49,7 @@ def test_a_search_finds_the_dossier_in_whichever_queue_holds_it(home):
     html = response.content.decode()
     assert f'href="/office/dossiers/{other.code}/"' in html
     assert 'data-testid="search-hits"' in html
+    assert "<html" not in html  # the panel alone, for htmx to put in the page
     assert waiting.code not in [h["code"] for h in hits]
 
 
@@ -53,7 +58,7 @@ def test_a_name_search_lists_each_dossier_once_with_all_its_queues(home):
     dossier = new_dossier(home, name="Phạm Thị Tìm Thấy", cccd="068200000999")
     client = as_user(receiver)
 
-    response = client.get("/office/", {"q": "Tìm Thấy"})
+    response = client.get("/office/queues/search/", {"q": "Tìm Thấy"})
 
     hits = response.context["hits"]
     assert [h["code"] for h in hits] == [dossier.code]
@@ -109,20 +114,50 @@ def test_each_role_sees_the_tabs_of_its_work(home, role, default, absent):
     assert not absent & set(counts(client))
 
 
+def hits_url(page) -> str:
+    """Where the queue page asks for its search's hits (htmx, as soon as it is shown)."""
+    match = re.search(r'id="search-hits"[^>]*hx-get="([^"]+)"', page.content.decode())
+    assert match, "the queue page does not ask for the search's hits"
+    return html.unescape(match.group(1))
+
+
+def test_the_queue_page_shows_its_own_list_and_asks_for_the_hits_of_all_queues(home):
+    receiver = staff_of(home, Role.RECEIVER)
+    dossier = new_dossier(home, name="Hồ Thị Đợi", cccd="068200000666")
+    client = as_user(receiver)
+
+    page = client.get("/office/", {"queue": "reception", "q": "Thị Đợi"})
+
+    assert page.status_code == 200
+    assert [row["code"] for row in page.context["rows"]] == [dossier.code]
+    assert "hits" not in page.context  # not searched everywhere in this request
+    url = hits_url(page)
+    assert url.startswith("/office/queues/search/?") and "q=Th%E1%BB%8B+%C4%90%E1%BB%A3i" in url
+    # Without JavaScript the link in <noscript> opens the hits as a page of its own.
+    alone = client.get(url)
+    assert alone.status_code == 200
+    text = alone.content.decode()
+    assert "<html" in text and f'data-testid="hit-{dossier.code}"' in text
+
+
 def test_searching_all_queues_costs_one_query_however_many_queues(home):
     """The hits of every visible queue come from one statement, not one per queue."""
     receiver = MembershipFactory(agency=home, role=Role.RECEIVER).user  # seven queues
     both = MembershipFactory(agency=home, role=Role.RECEIVER).user
     MembershipFactory(agency=home, role=Role.LEADER, user=both)  # all nine
+    spent = []
     for user in (receiver, both):
         client = as_user(user)
-        client.get("/office/", {"q": "Không Ai Có"})  # warm the per-process caches
-        with CaptureQueriesContext(connection) as plain:
-            client.get("/office/", {"queue": "mine"})
+        client.get("/office/queues/search/", {"q": "x"})  # warm the per-process caches
         with CaptureQueriesContext(connection) as searched:
-            response = client.get("/office/", {"queue": "mine", "q": "Không Ai Có"})
+            response = client.get(
+                "/office/queues/search/", {"q": "Không Ai Có"}, headers={"HX-Request": "true"}
+            )
         assert response.context["hits"] == []
-        assert len(searched) == len(plain) + 1, [q["sql"][:80] for q in searched]
+        on_dossiers = [q for q in searched if 'FROM "dossiers_dossier"' in q["sql"]]
+        assert len(on_dossiers) == 1, [q["sql"][:80] for q in searched]
+        spent.append(len(searched))
+    assert spent[0] == spent[1]
 
 
 def test_too_many_hits_shows_the_most_urgent_and_says_so(home, monkeypatch):
@@ -131,11 +166,22 @@ def test_too_many_hits_shows_the_most_urgent_and_says_so(home, monkeypatch):
     monkeypatch.setattr("dossiers.office.queues.HITS", 2)
     client = as_user(receiver)
 
-    response = client.get("/office/", {"q": "Trùng Tên"})
+    response = client.get("/office/queues/search/", {"q": "Trùng Tên"})
 
     assert [h["code"] for h in response.context["hits"]] == [d.code for d in made[:2]]
     assert response.context["more_hits"] is True
     assert 'data-testid="more-hits"' in response.content.decode()
-    everything = client.get("/office/", {"q": made[2].code})
+    everything = client.get("/office/queues/search/", {"q": made[2].code})
     assert [h["code"] for h in everything.context["hits"]] == [made[2].code]
     assert everything.context["more_hits"] is False
+
+
+def test_the_search_of_all_queues_is_for_staff_only(home, django_user_model):
+    citizen = django_user_model.objects.create_user(username="citizen-hits", password="x-1234567")
+    new_dossier(home, name="Vũ Văn Riêng Tư", cccd="068200000444")
+    client = as_user(citizen)
+
+    response = client.get("/office/queues/search/", {"q": "Riêng Tư"})
+
+    assert response.status_code == 403
+    assert 'data-testid="search-hits"' not in response.content.decode()
