@@ -290,8 +290,11 @@ def queue_page(
     queue = QUEUES[name]
     agencies = working_agencies(user) if agencies is None else agencies
     now = now or timezone.now()
-    queryset = _listing(queue.key).filter(queue_filter(name, user, agencies, now))
-    return queue_rows(queryset.filter(search_filter(q)), queue.key, cursor, size, nulls=queue.nulls)
+    # One filter() (each call clones the query and resolves its conditions again).
+    queryset = _listing(queue.key).filter(
+        queue_filter(name, user, agencies, now) & search_filter(q)
+    )
+    return queue_rows(queryset, queue.key, cursor, size, nulls=queue.nulls)
 
 
 _listings: dict[str, QuerySet] = {}
