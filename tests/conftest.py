@@ -65,15 +65,52 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.system)
 
 
+# The longest tests (about a minute to two and a half each, mostly waiting on processes they
+# started), longest first. Each starts as early as its group allows (the tests that commit come
+# after the others) and on a worker of its own, so that the parallel workers finish together
+# instead of one of them running the long tests one after another at the end. With
+# ``--maxschedchunk 1`` (``make test``) xdist hands each worker the next test when it needs one.
+LONGEST = (
+    "tests/system/test_production_shape.py",
+    "tests/portal/test_api_contract.py",
+    "tests/portal/test_make_run.py",
+    "tests/sync/test_worker_survives_redis.py",
+    "tests/portal/test_load_demo.py",
+    "tests/portal/test_suite_isolation.py",
+    "tests/reports/test_live_figures.py",
+)
+
+
+def _spread_longest_first(items: list) -> list:
+    """The longest tests first, each followed by another test: xdist's first hand-out gives
+    each worker two tests, never two long ones."""
+    rank = {path: n for n, path in enumerate(LONGEST)}
+    longest = sorted(
+        (item for item in items if item.nodeid.split("::", 1)[0] in rank),
+        key=lambda item: rank[item.nodeid.split("::", 1)[0]],
+    )
+    others = [item for item in items if item.nodeid.split("::", 1)[0] not in rank]
+    spread = []
+    for item in longest:
+        spread.append(item)
+        if others:
+            spread.append(others.pop(0))
+    return spread + others
+
+
 class _DemoOrder:
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items):
         """After pytest-django's order (tests in a transaction, then tests that commit): within the
         tests in a transaction, those on the demo data (loaded once and committed) come last, so the
-        others never see it; the tests that commit start from the registry alone again."""
-        items.sort(
-            key=lambda item: (_commits(item), not _commits(item) and "demo" in item.fixturenames)
-        )
+        others never see it; the tests that commit start from the registry alone again. Within
+        each of these groups the longest tests come first (``LONGEST``)."""
+        groups: dict[tuple, list] = {}
+        for item in items:
+            commits = _commits(item)
+            key = (commits, not commits and "demo" in item.fixturenames)
+            groups.setdefault(key, []).append(item)
+        items[:] = [item for key in sorted(groups) for item in _spread_longest_first(groups[key])]
 
 
 def pytest_configure(config):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, Subquery, Value
+from django.db.models import F, Func, Q, QuerySet, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import In
@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import STATUS_CSS, Dossier, Status, Step
+from dossiers.office.statements import Statements
 from units.models import Role
 from units.selectors import active_memberships as memberships
 
@@ -119,24 +120,39 @@ def _held_by(agencies) -> Q:
 
 
 def queue_filter(name: str, user, agencies: list[int], now: dt.datetime) -> Q:
+    """The dossiers in queue ``name`` of ``user`` working for ``agencies`` at ``now``."""
+    due = due_soon_limit_kept(now) if name == "due_soon" else None
+    return _queue_filter(name, user.pk, _roles(user), agencies, now, due)
+
+
+def _queue_filter(
+    name: str,
+    user_id: int,
+    roles: set[str],
+    agencies: list[int],
+    now: dt.datetime,
+    due: dt.datetime | None,
+) -> Q:
     if name == "reception":
         return Q(status=Status.SUBMITTED, reception_agency_id__in=agencies)
     if name == "mine":
         # What the officer holds, and what was just forwarded to a step of theirs that nobody
         # has taken yet (it is theirs to take: the specialist finds it under "Mine").
-        held = Q(status__in=(*OPEN_AT_AGENCY, Status.SUBMITTED, Status.RESULT_READY), assignee=user)
-        roles = _roles(user) - {Role.RECEIVER, Role.LEADER}
-        if roles and agencies:
+        held = Q(
+            status__in=(*OPEN_AT_AGENCY, Status.SUBMITTED, Status.RESULT_READY),
+            assignee_id=user_id,
+        )
+        steps = set(roles) - {Role.RECEIVER, Role.LEADER}
+        if steps and agencies:
             held |= Q(
-                status=Status.IN_PROCESSING, step__in=roles, assignee__isnull=True
+                status=Status.IN_PROCESSING, step__in=sorted(steps), assignee__isnull=True
             ) & _held_by(agencies)
         return held
     if name == "to_take":
         # At the step of one of the user's roles, and nobody holds it yet.
-        roles = _roles(user)
-        waiting = Q(status=Status.IN_PROCESSING, step__in=roles, assignee__isnull=True) & _held_by(
-            agencies
-        )
+        waiting = Q(
+            status=Status.IN_PROCESSING, step__in=sorted(roles), assignee__isnull=True
+        ) & _held_by(agencies)
         if Role.RECEIVER in roles:
             waiting |= Q(
                 status=Status.RECEIVED, assignee__isnull=True, reception_agency_id__in=agencies
@@ -147,7 +163,7 @@ def queue_filter(name: str, user, agencies: list[int], now: dt.datetime) -> Q:
     if name == "due_soon":
         return (
             Q(status__in=IN_HAND, appointment_at__gte=now)
-            & Q(appointment_at__lte=due_soon_limit_kept(now))
+            & Q(appointment_at__lte=due)
             & _held_by(agencies)
         )
     if name == "overdue":
@@ -165,18 +181,35 @@ def _roles(user) -> set[str]:
     return {role for _agency, role in memberships(user) if role in WORKING_ROLES}
 
 
-def search_filter(text: str) -> Q:
-    """A code (or its start), a 12-digit identity number, or part of the applicant's name."""
+def search_terms(text: str) -> tuple[str | None, str | None]:
+    """What the search box asks for: ``("id_number", …)`` for a 9- or 12-digit identity number,
+    ``("code", …)`` for a code or its start (upper case), ``("name", …)`` for part of the
+    applicant's name, ``(None, None)`` for nothing."""
     text = " ".join((text or "").split())[:100]
     if not text:
-        return Q()
+        return None, None
     if text.isdigit() and len(text) in (9, 12):
-        return Q(applicant_id_number=text)
+        return "id_number", text
     if "-" in text or "." in text:
         # Codes are upper case: a case-sensitive prefix uses the unique index on the code.
-        return Q(code__startswith=text.upper())
-    # UPPER(name) LIKE '%TEXT%': served by the trigram index of migration 0011 on PostgreSQL.
-    return Q(applicant_name__icontains=text)
+        return "code", text.upper()
+    return "name", text
+
+
+def _search_q(kind: str | None, value: str | None) -> Q:
+    if kind == "id_number":
+        return Q(applicant_id_number=value)
+    if kind == "code":
+        return Q(code__startswith=value)
+    if kind == "name":
+        # UPPER(name) LIKE '%TEXT%': served by the trigram index of migration 0011.
+        return Q(applicant_name__icontains=value)
+    return Q()
+
+
+def search_filter(text: str) -> Q:
+    """A code (or its start), a 12-digit identity number, or part of the applicant's name."""
+    return _search_q(*search_terms(text))
 
 
 def encode_cursor(value, pk: int) -> str:
@@ -251,29 +284,94 @@ class Page:
     next_cursor: str | None
 
 
-def queue_rows(
-    queryset: QuerySet, key: str, cursor: str | None, size: int, nulls: bool = False
-) -> Page:
-    """One keyset page of ``queryset`` (rows of ``ROW_FIELDS`` ordered by ``(key, id)``).
+@dataclass(frozen=True)
+class PageShape:
+    """What makes two page requests compile to the same SQL."""
+
+    name: str
+    roles: tuple[str, ...]
+    agencies: int  # how many
+    search: str | None  # the kind of search (``search_terms``)
+    cursor: str | None  # None (page 1), "after" a row with a key, or "null" (keyless rows)
+    size: int
+
+
+@dataclass
+class PageValues:
+    """What a page request binds to its shape's SQL (every field a value: ``statements``)."""
+
+    user_id: int
+    agencies: list[int]
+    now: dt.datetime
+    due: dt.datetime | None
+    search: str | None
+    cursor_at: dt.datetime | None
+    cursor_pk: int | None
+
+
+def page_queryset(shape: PageShape, values: PageValues) -> QuerySet:
+    """The rows of one keyset page (``ROW_FIELDS`` ordered by ``(key, id)``, one more than the
+    page to tell whether there is a next).
 
     The next page starts after the last row: ``(key, id) > (value, pk)`` as one row comparison,
     which PostgreSQL turns into the start of an index range. Where rows may have no key
     (``nulls``), they come last, ordered by id.
     """
+    queue = QUEUES[shape.name]
+    key = queue.key
+    condition = _queue_filter(
+        shape.name, values.user_id, set(shape.roles), values.agencies, values.now, values.due
+    ) & _search_q(shape.search, values.search)
+    if shape.cursor == "null":
+        condition &= Q(**{f"{key}__isnull": True, "id__gt": values.cursor_pk})
+    elif shape.cursor == "after":
+        after = Q(TupleGreaterThan(Tuple(F(key), F("id")), (values.cursor_at, values.cursor_pk)))
+        if queue.nulls:
+            after |= Q(**{f"{key}__isnull": True})
+        condition &= after
+    # One filter() (each call clones the query and resolves its conditions again).
+    return listing(key).filter(condition)[: shape.size + 1]
+
+
+# Each shape's SQL compiled once per process, each request binding its values (``statements``).
+page_statements = Statements(page_queryset)
+
+
+def page_request(
+    user,
+    name: str,
+    *,
+    q: str = "",
+    cursor: str | None = None,
+    size: int = PAGE_SIZE,
+    agencies: list[int] | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[PageShape, PageValues]:
+    """The shape and values of a page request (ValueError if ``cursor`` was tampered with)."""
+    agencies = working_agencies(user) if agencies is None else agencies
+    now = now or timezone.now()
+    kind, text = search_terms(q)
+    cursor_at = cursor_pk = None
     if cursor:
-        value, pk = decode_cursor(cursor)
-        if value is None:
-            queryset = queryset.filter(**{f"{key}__isnull": True, "id__gt": pk})
-        else:
-            after = Q(TupleGreaterThan(Tuple(F(key), F("id")), (value, pk)))
-            if nulls:
-                after |= Q(**{f"{key}__isnull": True})
-            queryset = queryset.filter(after)
-    rows = [Row(*values) for values in queryset[: size + 1]]
-    more = len(rows) > size
-    rows = rows[:size]
-    next_cursor = encode_cursor(getattr(rows[-1], key), rows[-1].pk) if more else None
-    return Page(rows=rows, next_cursor=next_cursor)
+        cursor_at, cursor_pk = decode_cursor(cursor)
+    shape = PageShape(
+        name=name,
+        roles=tuple(sorted(_roles(user))),
+        agencies=len(agencies),
+        search=kind,
+        cursor=None if not cursor else ("after" if cursor_at else "null"),
+        size=size,
+    )
+    values = PageValues(
+        user_id=user.pk,
+        agencies=list(agencies),
+        now=now,
+        due=due_soon_limit_kept(now) if name == "due_soon" else None,
+        search=text,
+        cursor_at=cursor_at,
+        cursor_pk=cursor_pk,
+    )
+    return shape, values
 
 
 def queue_page(
@@ -286,21 +384,24 @@ def queue_page(
     agencies: list[int] | None = None,
     now: dt.datetime | None = None,
 ) -> Page:
-    """A page of queue ``name`` for ``user``: one query, with what the list shows."""
-    queue = QUEUES[name]
-    agencies = working_agencies(user) if agencies is None else agencies
-    now = now or timezone.now()
-    # One filter() (each call clones the query and resolves its conditions again).
-    queryset = _listing(queue.key).filter(
-        queue_filter(name, user, agencies, now) & search_filter(q)
+    """A page of queue ``name`` for ``user``: one query, with what the list shows.
+
+    ValueError if ``cursor`` was tampered with."""
+    shape, values = page_request(
+        user, name, q=q, cursor=cursor, size=size, agencies=agencies, now=now
     )
-    return queue_rows(queryset, queue.key, cursor, size, nulls=queue.nulls)
+    key = QUEUES[name].key
+    rows = [Row(*row) for row in page_statements.rows(shape, values)]
+    more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = encode_cursor(getattr(rows[-1], key), rows[-1].pk) if more else None
+    return Page(rows=rows, next_cursor=next_cursor)
 
 
 _listings: dict[str, QuerySet] = {}
 
 
-def _listing(key: str) -> QuerySet:
+def listing(key: str) -> QuerySet:
     """The dossiers as a queue lists them, in ``(key, id)`` order: the columns and joins are set
     up once per process, each page only adds its filters."""
     listing = _listings.get(key)
@@ -365,72 +466,3 @@ def default_queue(roles) -> str:
         if role in roles:
             return ROLE_QUEUES[role][0]
     return "mine"
-
-
-HITS = PAGE_SIZE
-
-
-@dataclass
-class Hit:
-    """A dossier the search found, with every queue of the officer's that holds it."""
-
-    row: Row
-    queues: list[Queue]
-
-
-@dataclass
-class Hits:
-    hits: list[Hit]
-    # More dossiers match than are shown: the officer should narrow the search.
-    more: bool = False
-
-
-def search_everywhere(
-    user,
-    q: str,
-    *,
-    names: list[str],
-    agencies: list[int],
-    now: dt.datetime,
-    size: int | None = None,
-) -> Hits:
-    """The one search box: the dossiers ``q`` finds in any of the queues ``names``, each once,
-    labelled with the queues holding it, the most urgent first.
-
-    One query: the search and the union of the queues' filters in WHERE (so an index of the
-    search, the code's or the trigram index of the name, can drive it), and each queue's filter
-    again as a boolean column, worked out for the rows returned only.
-    """
-    found = search_filter(q)
-    size = size or HITS
-    if not agencies:  # with no agency, only what is assigned to the user by name is theirs
-        names = [name for name in names if name == "mine"]
-    filters = {name: queue_filter(name, user, agencies, now) for name in names}
-    if not found or not filters:
-        return Hits(hits=[])
-    anywhere = Q()
-    for queue in filters.values():
-        anywhere |= queue
-    flags = {
-        f"in_{name}": ExpressionWrapper(queue, BooleanField()) for name, queue in filters.items()
-    }
-    # The dossiers found first, on the dossiers' table alone; then the names they show, for
-    # those rows only (joined before the LIMIT, the planner read every officer's name).
-    chosen = (
-        Dossier.objects.filter(found)
-        .filter(anywhere)
-        .order_by(F("appointment_at").asc(nulls_last=True), "id")
-        .values("pk")[: size + 1]
-    )
-    rows = list(
-        _listing("appointment_at")
-        .filter(pk__in=Subquery(chosen))
-        .annotate(**flags)
-        .values_list(*ROW_FIELDS, *flags)
-    )
-    width = len(ROW_FIELDS)
-    hits = []
-    for values in rows[:size]:
-        held = zip(filters, values[width:], strict=True)
-        hits.append(Hit(row=Row(*values[:width]), queues=[QUEUES[n] for n, yes in held if yes]))
-    return Hits(hits=hits, more=len(rows) > size)

@@ -35,10 +35,10 @@ from dossiers.office.queues import (
     memberships,
     queue_counts,
     queue_page,
-    search_everywhere,
     visible_queues,
     working_agencies,
 )
+from dossiers.office.search import search_everywhere
 from dossiers.selectors import dossier_visible_to
 from units.models import Role
 from units.selectors import user_is_staff_member

@@ -163,7 +163,7 @@ def test_searching_all_queues_costs_one_query_however_many_queues(home):
 def test_too_many_hits_shows_the_most_urgent_and_says_so(home, monkeypatch):
     receiver = staff_of(home, Role.RECEIVER)
     made = [new_dossier(home, name="Lê Thị Trùng Tên", cccd=f"06820000012{n}") for n in range(3)]
-    monkeypatch.setattr("dossiers.office.queues.HITS", 2)
+    monkeypatch.setattr("dossiers.office.search.HITS", 2)
     client = as_user(receiver)
 
     response = client.get("/office/queues/search/", {"q": "Trùng Tên"})
