@@ -122,10 +122,10 @@ def _held_by(agencies) -> Q:
 def queue_filter(name: str, user, agencies: list[int], now: dt.datetime) -> Q:
     """The dossiers in queue ``name`` of ``user`` working for ``agencies`` at ``now``."""
     due = due_soon_limit_kept(now) if name == "due_soon" else None
-    return _queue_filter(name, user.pk, _roles(user), agencies, now, due)
+    return queue_condition(name, user.pk, working_roles(user), agencies, now, due)
 
 
-def _queue_filter(
+def queue_condition(
     name: str,
     user_id: int,
     roles: set[str],
@@ -177,7 +177,8 @@ def _queue_filter(
     raise KeyError(name)
 
 
-def _roles(user) -> set[str]:
+def working_roles(user) -> set[str]:
+    """The roles ``user`` works dossiers in (at any of their agencies)."""
     return {role for _agency, role in memberships(user) if role in WORKING_ROLES}
 
 
@@ -196,7 +197,7 @@ def search_terms(text: str) -> tuple[str | None, str | None]:
     return "name", text
 
 
-def _search_q(kind: str | None, value: str | None) -> Q:
+def search_condition(kind: str | None, value: str | None) -> Q:
     if kind == "id_number":
         return Q(applicant_id_number=value)
     if kind == "code":
@@ -209,7 +210,7 @@ def _search_q(kind: str | None, value: str | None) -> Q:
 
 def search_filter(text: str) -> Q:
     """A code (or its start), a 12-digit identity number, or part of the applicant's name."""
-    return _search_q(*search_terms(text))
+    return search_condition(*search_terms(text))
 
 
 def encode_cursor(value, pk: int) -> str:
@@ -319,9 +320,9 @@ def page_queryset(shape: PageShape, values: PageValues) -> QuerySet:
     """
     queue = QUEUES[shape.name]
     key = queue.key
-    condition = _queue_filter(
+    condition = queue_condition(
         shape.name, values.user_id, set(shape.roles), values.agencies, values.now, values.due
-    ) & _search_q(shape.search, values.search)
+    ) & search_condition(shape.search, values.search)
     if shape.cursor == "null":
         condition &= Q(**{f"{key}__isnull": True, "id__gt": values.cursor_pk})
     elif shape.cursor == "after":
@@ -356,7 +357,7 @@ def page_request(
         cursor_at, cursor_pk = decode_cursor(cursor)
     shape = PageShape(
         name=name,
-        roles=tuple(sorted(_roles(user))),
+        roles=tuple(sorted(working_roles(user))),
         agencies=len(agencies),
         search=kind,
         cursor=None if not cursor else ("after" if cursor_at else "null"),

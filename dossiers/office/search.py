@@ -14,10 +14,14 @@ from dossiers.office.queues import (
     ROW_FIELDS,
     Queue,
     Row,
+    due_soon_limit_kept,
     listing,
-    queue_filter,
-    search_filter,
+    queue_condition,
+    search_condition,
+    search_terms,
+    working_roles,
 )
+from dossiers.office.statements import Statements
 
 HITS = PAGE_SIZE
 
@@ -37,6 +41,64 @@ class Hits:
     more: bool = False
 
 
+@dataclass(frozen=True)
+class SearchShape:
+    """What makes two searches compile to the same SQL."""
+
+    names: tuple[str, ...]
+    roles: tuple[str, ...]
+    agencies: int  # how many
+    search: str  # the kind of search (``search_terms``)
+    size: int
+
+
+@dataclass
+class SearchValues:
+    """What a search binds to its shape's SQL (``statements``)."""
+
+    user_id: int
+    agencies: list[int]
+    now: dt.datetime
+    due: dt.datetime | None
+    search: str
+
+
+def search_queryset(shape: SearchShape, values: SearchValues):
+    """The search and the union of the queues' filters in WHERE (so an index of the search, the
+    code's or the trigram index of the name, can drive it), and each queue's filter again as a
+    boolean column, worked out for the rows returned only."""
+    filters = {
+        name: queue_condition(
+            name, values.user_id, set(shape.roles), values.agencies, values.now, values.due
+        )
+        for name in shape.names
+    }
+    anywhere = Q()
+    for queue in filters.values():
+        anywhere |= queue
+    flags = {
+        f"in_{name}": ExpressionWrapper(queue, BooleanField()) for name, queue in filters.items()
+    }
+    # The dossiers found first, on the dossiers' table alone; then the names they show, for
+    # those rows only (joined before the LIMIT, the planner read every officer's name).
+    chosen = (
+        Dossier.objects.filter(search_condition(shape.search, values.search))
+        .filter(anywhere)
+        .order_by(F("appointment_at").asc(nulls_last=True), "id")
+        .values("pk")[: shape.size + 1]
+    )
+    return (
+        listing("appointment_at")
+        .filter(pk__in=Subquery(chosen))
+        .annotate(**flags)
+        .values_list(*ROW_FIELDS, *flags)
+    )
+
+
+# Each shape's SQL compiled once per process (``statements``).
+search_statements = Statements(search_queryset)
+
+
 def search_everywhere(
     user,
     q: str,
@@ -47,42 +109,32 @@ def search_everywhere(
     size: int | None = None,
 ) -> Hits:
     """The one search box: the dossiers ``q`` finds in any of the queues ``names``, each once,
-    labelled with the queues holding it, the most urgent first.
-
-    One query: the search and the union of the queues' filters in WHERE (so an index of the
-    search, the code's or the trigram index of the name, can drive it), and each queue's filter
-    again as a boolean column, worked out for the rows returned only.
-    """
-    found = search_filter(q)
+    labelled with the queues holding it, the most urgent first; one query
+    (``search_queryset``)."""
+    kind, text = search_terms(q)
     size = size or HITS
     if not agencies:  # with no agency, only what is assigned to the user by name is theirs
         names = [name for name in names if name == "mine"]
-    filters = {name: queue_filter(name, user, agencies, now) for name in names}
-    if not found or not filters:
+    if not kind or not names:
         return Hits(hits=[])
-    anywhere = Q()
-    for queue in filters.values():
-        anywhere |= queue
-    flags = {
-        f"in_{name}": ExpressionWrapper(queue, BooleanField()) for name, queue in filters.items()
-    }
-    # The dossiers found first, on the dossiers' table alone; then the names they show, for
-    # those rows only (joined before the LIMIT, the planner read every officer's name).
-    chosen = (
-        Dossier.objects.filter(found)
-        .filter(anywhere)
-        .order_by(F("appointment_at").asc(nulls_last=True), "id")
-        .values("pk")[: size + 1]
+    shape = SearchShape(
+        names=tuple(names),
+        roles=tuple(sorted(working_roles(user))),
+        agencies=len(agencies),
+        search=kind,
+        size=size,
     )
-    rows = list(
-        listing("appointment_at")
-        .filter(pk__in=Subquery(chosen))
-        .annotate(**flags)
-        .values_list(*ROW_FIELDS, *flags)
+    values = SearchValues(
+        user_id=user.pk,
+        agencies=list(agencies),
+        now=now,
+        due=due_soon_limit_kept(now) if "due_soon" in names else None,
+        search=text,
     )
+    rows = search_statements.rows(shape, values)
     width = len(ROW_FIELDS)
     hits = []
-    for values in rows[:size]:
-        held = zip(filters, values[width:], strict=True)
-        hits.append(Hit(row=Row(*values[:width]), queues=[QUEUES[n] for n, yes in held if yes]))
+    for row in rows[:size]:
+        held = zip(names, row[width:], strict=True)
+        hits.append(Hit(row=Row(*row[:width]), queues=[QUEUES[n] for n, yes in held if yes]))
     return Hits(hits=hits, more=len(rows) > size)

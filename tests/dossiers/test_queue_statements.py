@@ -4,9 +4,10 @@
 Every queue, for officers of each role and of two agencies, without and with each kind of
 search, on page 1 and after a cursor (and after a keyless row, in "Mine"): the SQL and the
 parameters the statement binds equal what the ORM compiles for the same request, and the rows
-are the same. Then what keeps a mistake from showing one agency's dossiers to another: two
-officers of two agencies share a shape but never rows; a shape whose value would be written into
-the SQL stays with the ORM; a statement that disagrees with the ORM on its first use is dropped.
+are the same; and the search of all queues likewise. Then what keeps a mistake from showing one
+agency's dossiers to another: two officers of two agencies share a shape but never rows; a
+shape whose value would be written into the SQL stays with the ORM; a statement that disagrees
+with the ORM on its first use is dropped.
 """
 
 import logging
@@ -16,11 +17,22 @@ from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from dossiers import lifecycle
 from dossiers.models import Dossier, Status, Step
-from dossiers.office import queues, statements
-from dossiers.office.queues import QUEUES, encode_cursor, page_request, queue_page
+from dossiers.office import queues, search, statements
+from dossiers.office.queues import (
+    QUEUES,
+    due_soon_limit_kept,
+    encode_cursor,
+    page_request,
+    queue_page,
+    search_terms,
+    visible_queues,
+    working_agencies,
+    working_roles,
+)
 from tests.dossiers.office_helpers import to_step
 from tests.factories.dossiers import new_dossier, staff_of
 from units.models import Role
@@ -202,3 +214,39 @@ def test_a_statement_that_disagrees_with_the_orm_is_dropped_on_first_use(
     assert queues.page_statements.kept[shape] is None
     assert "differs from the ORM" in caplog.text
     assert queue_page(ours, "reception") == page
+
+
+def test_the_search_of_all_queues_binds_what_the_orm_compiles(world, home, elsewhere):
+    """The search panel's one statement (``search.search_queryset``), both ways, for officers of
+    each role and every kind of search; then read through its statements, kept and checked."""
+    now = timezone.now()
+    search.search_statements.kept.clear()
+    for user, agency in _officers(home, elsewhere):
+        names = visible_queues(working_roles(user))
+        agencies = working_agencies(user)
+        for q in _searches(agency)[1:]:
+            shape = search.SearchShape(
+                names=tuple(names),
+                roles=tuple(sorted(working_roles(user))),
+                agencies=len(agencies),
+                search=search_terms(q)[0],
+                size=search.HITS,
+            )
+            values = search.SearchValues(
+                user_id=user.pk,
+                agencies=agencies,
+                now=now,
+                due=due_soon_limit_kept(now),
+                search=search_terms(q)[1],
+            )
+            statement = statements.prepare(search.search_queryset, shape, values)
+            orm = search.search_queryset(shape, values)
+            sql, params = orm.query.get_compiler(orm.db).as_sql()
+            assert (statement.sql, statement.bind(values)) == (sql, list(params)), (user, q)
+
+            found = search.search_everywhere(user, q, names=names, agencies=agencies, now=now)
+            again = search.search_everywhere(user, q, names=names, agencies=agencies, now=now)
+            assert again == found
+            assert [hit.row.pk for hit in found.hits] == [row[0] for row in orm]
+    kept = search.search_statements.kept
+    assert kept and all(statement is not None and statement.checked for statement in kept.values())
