@@ -222,7 +222,10 @@ def decode_cursor(cursor: str):
     """``(moment, id)`` from a cursor; ValueError if it was tampered with."""
     padded = cursor + "=" * (-len(cursor) % 4)
     value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    return (dt.datetime.fromisoformat(value) if value else None), int(pk)
+    moment = dt.datetime.fromisoformat(value) if value else None
+    if moment is not None and timezone.is_naive(moment):
+        raise ValueError("the portal's cursors carry moments with their offset")
+    return moment, int(pk)
 
 
 @dataclass(slots=True)

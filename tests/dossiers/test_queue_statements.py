@@ -10,6 +10,8 @@ shape whose value would be written into the SQL stays with the ORM; a statement 
 with the ORM on its first use is dropped.
 """
 
+import base64
+import json
 import logging
 
 import pytest
@@ -33,8 +35,11 @@ from dossiers.office.queues import (
     working_agencies,
     working_roles,
 )
-from tests.dossiers.office_helpers import to_step
-from tests.factories.dossiers import new_dossier, staff_of
+from tests.dossiers.office_helpers import (
+    _no_second_factor,  # noqa: F401 (autouse)
+    to_step,
+)
+from tests.factories.dossiers import as_user, new_dossier, staff_of
 from units.models import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
@@ -250,3 +255,18 @@ def test_the_search_of_all_queues_binds_what_the_orm_compiles(world, home, elsew
             assert [hit.row.pk for hit in found.hits] == [row[0] for row in orm]
     kept = search.search_statements.kept
     assert kept and all(statement is not None and statement.checked for statement in kept.values())
+
+
+def test_a_cursor_whose_moment_has_no_offset_is_refused(world, home):
+    """The portal's cursors carry their moment's offset; one without (made by hand) would compare
+    in another time zone than the ORM's: the API refuses it, the page starts again."""
+    receiver = staff_of(home, Role.RECEIVER)
+    naive = base64.urlsafe_b64encode(json.dumps(["2026-01-02T03:04:05", 1]).encode()).decode()
+    queues.page_statements.kept.clear()
+
+    with pytest.raises(ValueError):
+        queue_page(receiver, "mine", cursor=naive.rstrip("="))
+    answer = as_user(receiver).get("/api/v1/queues/mine/", {"cursor": naive.rstrip("=")})
+
+    assert answer.status_code == 400 and "cursor" in answer.json()
+    assert queues.page_statements.kept == {}
